@@ -1,0 +1,168 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import KeyvSqlite from '@keyv/sqlite';
+import { Keyv, type KeyvStoreAdapter } from 'keyv';
+import { describeError, StoreError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ModelCard } from '../types.js';
+
+/** Bumped whenever the record or card layout changes: older records are ignored, not misread. */
+const RECORD_VERSION = 1;
+const NAMESPACE = 'ccproxy-models';
+export const SQLITE_FILE = 'models.sqlite';
+
+/** What the disk tier keeps per source: the last good catalog and what is needed to revalidate it. */
+export interface DiskRecord {
+  readonly url: string;
+  readonly etag?: string;
+  readonly lastModified?: string;
+  /** When the document was fetched or last confirmed by a 304, in ms since the epoch. */
+  readonly fetchedAt: number;
+  readonly version: string;
+  readonly invalid: number;
+  readonly cards: readonly ModelCard[];
+}
+
+export type DiskState = 'ok' | 'off' | 'degraded';
+
+export interface DiskCacheOptions {
+  readonly cacheDir: string | false;
+  readonly store?: Keyv | KeyvStoreAdapter | Map<unknown, unknown> | undefined;
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+}
+
+const isCard = (value: unknown): value is ModelCard =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as ModelCard).id === 'string' &&
+  typeof (value as ModelCard).owned_by === 'string';
+
+function decodeRecord(value: unknown, url: string): DiskRecord | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as DiskRecord & { v?: unknown };
+  if (record.v !== RECORD_VERSION || record.url !== url) return undefined;
+  if (typeof record.fetchedAt !== 'number' || typeof record.version !== 'string') return undefined;
+  if (!Array.isArray(record.cards) || !record.cards.every(isCard)) return undefined;
+  return record;
+}
+
+/**
+ * The disk tier: Keyv over SQLite by default, or any Keyv store. A cache is an optimisation, so
+ * every fault (missing or read-only directory, corrupt file, a store that throws or hangs) turns
+ * the tier off for the rest of the process, is logged once, and is never thrown to the caller.
+ */
+export class DiskCache {
+  readonly #options: DiskCacheOptions;
+  #keyv: Promise<Keyv | undefined> | undefined;
+  #ownsStore = false;
+  #state: DiskState;
+  #lastError: StoreError | undefined;
+
+  constructor(options: DiskCacheOptions) {
+    this.#options = options;
+    this.#state = options.store === undefined && options.cacheDir === false ? 'off' : 'ok';
+  }
+
+  get state(): DiskState {
+    return this.#state;
+  }
+
+  get lastError(): StoreError | undefined {
+    return this.#lastError;
+  }
+
+  /** The stored record for `url`, or undefined when there is none, it is unreadable, or the tier is off. */
+  async read(url: string): Promise<DiskRecord | undefined> {
+    const keyv = await this.#open();
+    if (!keyv) return undefined;
+    try {
+      const value = await this.#deadline('get', keyv.get(url));
+      return decodeRecord(value, url);
+    } catch (error) {
+      this.#degrade('get', error);
+      return undefined;
+    }
+  }
+
+  /** Stores the record; `false` when the tier is off or the write failed. */
+  async write(record: DiskRecord): Promise<boolean> {
+    const keyv = await this.#open();
+    if (!keyv) return false;
+    try {
+      await this.#deadline('set', keyv.set(record.url, { v: RECORD_VERSION, ...record }));
+      return true;
+    } catch (error) {
+      this.#degrade('set', error);
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    const pending = this.#keyv;
+    this.#keyv = Promise.resolve(undefined);
+    if (this.#state !== 'degraded') this.#state = 'off';
+    const keyv = await pending;
+    if (!keyv || !this.#ownsStore) return;
+    try {
+      await this.#deadline('close', keyv.disconnect());
+    } catch {
+      // Closing a broken store has nothing left to lose.
+    }
+  }
+
+  #open(): Promise<Keyv | undefined> {
+    if (this.#state !== 'ok') return Promise.resolve(undefined);
+    this.#keyv ??= this.#connect();
+    return this.#keyv;
+  }
+
+  async #connect(): Promise<Keyv | undefined> {
+    const { store, cacheDir, logger } = this.#options;
+    try {
+      let keyv: Keyv;
+      if (store instanceof Keyv) {
+        keyv = store;
+      } else if (store !== undefined) {
+        keyv = new Keyv({ store, namespace: NAMESPACE, throwOnErrors: true });
+      } else {
+        const dir = cacheDir as string;
+        await this.#deadline('open', mkdir(dir, { recursive: true }));
+        const sqlite = new KeyvSqlite({ uri: `sqlite://${join(dir, SQLITE_FILE)}`, busyTimeout: 5_000 });
+        keyv = new Keyv({ store: sqlite, namespace: NAMESPACE, throwOnErrors: true });
+        this.#ownsStore = true;
+      }
+      // Keyv re-emits store errors; without a listener some stores would throw them.
+      keyv.on('error', (error: unknown) =>
+        logger.debug({ err: error }, 'models cache store reported an error'),
+      );
+      return keyv;
+    } catch (error) {
+      this.#degrade('open', error);
+      return undefined;
+    }
+  }
+
+  #degrade(operation: string, error: unknown): void {
+    this.#lastError = new StoreError(operation, describeError(error), { cause: error });
+    if (this.#state === 'degraded') return;
+    this.#state = 'degraded';
+    this.#options.logger.warn(
+      { err: this.#lastError, operation },
+      'models disk cache failed; continuing with the in-memory cache only',
+    );
+  }
+
+  /** Rejects when a store call takes longer than `timeoutMs`, so a hung store cannot hang a request. */
+  #deadline<T>(operation: string, promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StoreError(operation, `no answer within ${this.#options.timeoutMs} ms`)),
+        this.#options.timeoutMs,
+      );
+      timer.unref();
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { fixtureBytes } from '../test/support/fixture.js';
+import { diffModelSets, parseDocument } from './document.js';
+import { InvalidDocumentError } from './errors.js';
+
+const good = { litellm_provider: 'openai', mode: 'chat', max_input_tokens: 1000 };
+
+describe('parseDocument', () => {
+  it('reads every model of the real document and skips the two non-model keys', () => {
+    const set = parseDocument(fixtureBytes(), 'fixture');
+    expect(set.invalid).toBe(0);
+    expect(set.byId.has('sample_spec')).toBe(false);
+    expect(set.byId.has('fallback_generalizations')).toBe(false);
+    expect(set.cards.length).toBe(Object.keys(JSON.parse(fixtureBytes().toString())).length - 2);
+    expect(set.byId.get('gpt-5-codex')?.mode).toBe('responses');
+  });
+
+  it.each([
+    ['HTML', '<html>rate limited</html>', 'not JSON'],
+    ['truncated JSON', '{"gpt-4": {"litellm_provider": "op', 'not JSON'],
+    ['null', 'null', 'null'],
+    ['an array', '[1,2]', 'an array'],
+    ['a string', '"hello"', 'string'],
+  ])('rejects a document that is %s', (_, body, detail) => {
+    expect(() => parseDocument(body, 'u')).toThrow(InvalidDocumentError);
+    expect(() => parseDocument(body, 'u')).toThrow(detail);
+  });
+
+  it('accepts {} as a document with no models (the sanity check rejects it later)', () => {
+    expect(parseDocument('{}', 'u').cards).toEqual([]);
+  });
+
+  it('drops and counts entries whose fields have the wrong types, keeping the rest', () => {
+    const set = parseDocument(
+      JSON.stringify({
+        ok: good,
+        a: { ...good, max_input_tokens: '200k' },
+        b: { ...good, supports_vision: 'yes' },
+        c: { ...good, deprecation_date: 'soon' },
+        d: { ...good, litellm_provider: 7 },
+        e: { mode: 'chat' },
+        f: { ...good, max_tokens: -1 },
+        g: { ...good, max_output_tokens: 1.5 },
+        h: 'not an object',
+        i: [good],
+        j: null,
+        k: { ...good, brand_new_field: { nested: true } },
+      }),
+      'u',
+    );
+    expect(set.cards.map((c) => c.id)).toEqual(['ok', 'k']);
+    expect(set.invalid).toBe(7);
+  });
+
+  it('never lets __proto__, constructor or prototype keys touch a prototype', () => {
+    const body = `{"__proto__": {"litellm_provider": "openai", "polluted": true}, "constructor": ${JSON.stringify(good)}, "prototype": ${JSON.stringify(good)}, "gpt-x": ${JSON.stringify(good)}}`;
+    const set = parseDocument(body, 'u');
+    expect(set.cards.map((c) => c.id)).toEqual(['gpt-x']);
+    expect(set.invalid).toBe(3);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(set.byId.get('gpt-x'))).toBe(Object.prototype);
+  });
+
+  it('gives equal documents equal versions and different ones different versions', () => {
+    const a = parseDocument(JSON.stringify({ x: good }), 'u');
+    const b = parseDocument(JSON.stringify({ x: good }), 'u');
+    const c = parseDocument(JSON.stringify({ x: { ...good, max_input_tokens: 2 } }), 'u');
+    expect(a.version).toBe(b.version);
+    expect(a.version).not.toBe(c.version);
+  });
+});
+
+describe('diffModelSets', () => {
+  it('lists added and removed ids', () => {
+    const before = parseDocument(JSON.stringify({ a: good, b: good }), 'u');
+    const after = parseDocument(JSON.stringify({ b: good, c: good }), 'u');
+    expect(diffModelSets(before, after)).toEqual({ added: ['c'], removed: ['a'] });
+    expect(diffModelSets(undefined, after)).toEqual({ added: ['b', 'c'], removed: [] });
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * OpenAI's `/v1/models` bodies. OpenAI's `Model` is only `id`, `object`, `created`, `owned_by`;
+ * the card's other fields ride along because every client we know of tolerates extra fields and
+ * several read window sizes (`context_length`, `max_input_tokens`) from them.
+ */
+import type { ModelCard } from '../types.js';
+
+/** A `ModelCard` as it goes on the wire: OpenAI's four fields first, then what LiteLLM knows. */
+export interface OpenAIModel extends ModelCard {}
+
+export interface OpenAIModelList {
+  object: 'list';
+  data: OpenAIModel[];
+}
+
+export interface OpenAIErrorBody {
+  error: {
+    message: string;
+    type: string;
+    param: string | null;
+    code: string | null;
+  };
+}
+
+/**
+ * Field order on the wire. Typed as a full record so a field added to `ModelCard` fails to
+ * compile here instead of silently never reaching clients.
+ */
+const FIELD_ORDER = Object.keys({
+  id: true,
+  object: true,
+  created: true,
+  owned_by: true,
+  context_length: true,
+  max_input_tokens: true,
+  max_output_tokens: true,
+  max_tokens: true,
+  supports_vision: true,
+  supports_function_calling: true,
+  supports_parallel_function_calling: true,
+  supports_tool_choice: true,
+  supports_response_schema: true,
+  supports_prompt_caching: true,
+  supports_system_messages: true,
+  supports_assistant_prefill: true,
+  supports_computer_use: true,
+  supports_pdf_input: true,
+  supports_reasoning: true,
+  mode: true,
+  litellm_provider: true,
+  deprecation_date: true,
+} satisfies Record<keyof ModelCard, true>) as (keyof ModelCard)[];
+
+/**
+ * The card's known fields in `FIELD_ORDER`, so equal cards serialise to equal bytes (ETags depend
+ * on it). Absent fields stay absent; properties outside `ModelCard` are not copied.
+ */
+export function openaiModel(card: ModelCard): OpenAIModel {
+  const model: Partial<Record<keyof ModelCard, unknown>> = {};
+  for (const field of FIELD_ORDER) {
+    if (card[field] !== undefined) model[field] = card[field];
+  }
+  return model as OpenAIModel;
+}
+
+/** The list body, in the order given: ordering and filtering are the caller's policy. */
+export function openaiList(cards: readonly ModelCard[]): OpenAIModelList {
+  return { object: 'list', data: cards.map((card) => openaiModel(card)) };
+}
+
+export function openaiError(
+  message: string,
+  type: string,
+  param: string | null,
+  code: string | null,
+): OpenAIErrorBody {
+  return { error: { message, type, param, code } };
+}
+
+/** The body OpenAI sends with its 404 for an unknown model. */
+export function openaiModelNotFound(id: string): OpenAIErrorBody {
+  return openaiError(`The model '${id}' does not exist`, 'invalid_request_error', 'model', 'model_not_found');
+}

@@ -1,0 +1,76 @@
+import { Ajv } from 'ajv';
+
+/**
+ * The fields of a LiteLLM entry this package reads, with the types real data has. Unknown fields
+ * are allowed: LiteLLM adds new ones every few weeks. Prices are checked because a proxy may
+ * bill from them; a wrong type anywhere we read makes the whole entry invalid, never half-used.
+ */
+const SUPPORT_FLAGS = [
+  'supports_vision',
+  'supports_function_calling',
+  'supports_parallel_function_calling',
+  'supports_tool_choice',
+  'supports_response_schema',
+  'supports_prompt_caching',
+  'supports_system_messages',
+  'supports_assistant_prefill',
+  'supports_computer_use',
+  'supports_pdf_input',
+  'supports_reasoning',
+  'supports_web_search',
+  'supports_audio_input',
+  'supports_audio_output',
+] as const;
+
+export type SupportFlag = (typeof SUPPORT_FLAGS)[number];
+
+const tokenCount = { type: 'integer', minimum: 0 } as const;
+const price = { type: 'number', minimum: 0 } as const;
+const stringList = { type: 'array', items: { type: 'string' } } as const;
+
+export const entrySchema = {
+  type: 'object',
+  required: ['litellm_provider'],
+  properties: {
+    litellm_provider: { type: 'string', minLength: 1 },
+    mode: { type: 'string', minLength: 1 },
+    max_input_tokens: tokenCount,
+    max_output_tokens: tokenCount,
+    max_tokens: tokenCount,
+    input_cost_per_token: price,
+    output_cost_per_token: price,
+    cache_read_input_token_cost: price,
+    cache_creation_input_token_cost: price,
+    deprecation_date: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$' },
+    supported_endpoints: stringList,
+    supported_modalities: stringList,
+    supported_output_modalities: stringList,
+    ...Object.fromEntries(SUPPORT_FLAGS.map((flag) => [flag, { type: 'boolean' }])),
+  },
+} as const;
+
+/** The entry as far as the schema guarantees it. */
+export interface LiteLLMEntry {
+  readonly litellm_provider: string;
+  readonly mode?: string;
+  readonly max_input_tokens?: number;
+  readonly max_output_tokens?: number;
+  readonly max_tokens?: number;
+  readonly deprecation_date?: string;
+  readonly [flag: `supports_${string}`]: boolean | undefined;
+}
+
+// Compiled once per process: Ajv code generation is the expensive part.
+const ajv = new Ajv({ allErrors: false, strict: true });
+const validate = ajv.compile<LiteLLMEntry>(entrySchema);
+
+/** Does a plain object read from the document match the schema? */
+export function isValidEntry(value: unknown): value is LiteLLMEntry {
+  return validate(value);
+}
+
+/** Why the last `isValidEntry` call failed, for debug logs. */
+export function lastValidationError(): string {
+  const first = validate.errors?.[0];
+  return first ? `${first.instancePath || '/'} ${first.message ?? 'is invalid'}` : 'is invalid';
+}

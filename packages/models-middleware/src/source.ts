@@ -1,0 +1,288 @@
+/**
+ * Where the LiteLLM document comes from: an HTTP(S) URL fetched with axios, or a local file (a
+ * `.gz` one is inflated). Returns raw bytes; parsing and validation happen downstream. Every
+ * failure is one of the typed errors of `errors.ts`, so callers can tell "try again later"
+ * (network, timeout, HTTP) from "this document will never fit" (too large).
+ */
+
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import { pipeline, type Readable } from 'node:stream';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createGunzip } from 'node:zlib';
+import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import {
+  BodyTooLargeError,
+  describeError,
+  ModelsError,
+  UpstreamHttpError,
+  UpstreamNetworkError,
+  UpstreamTimeoutError,
+} from './errors.js';
+
+export interface Validators {
+  readonly etag?: string;
+  readonly lastModified?: string;
+}
+
+export type FetchResult =
+  | { readonly status: 'ok'; readonly body: Buffer; readonly etag?: string; readonly lastModified?: string }
+  | { readonly status: 'not-modified' };
+
+export interface SourceOptions {
+  /** Whole-fetch deadline in ms, connect to last byte (not an idle timeout). Must be > 0. */
+  readonly timeoutMs: number;
+  /** Cap on the decompressed body, in bytes. Must be a positive integer. */
+  readonly maxBytes: number;
+  /** Sent as User-Agent. @default DEFAULT_USER_AGENT ('@ccproxy/models-middleware') */
+  readonly userAgent?: string;
+}
+
+export interface Source {
+  /** Normalised URL (a local path becomes a file: URL). */
+  readonly url: string;
+  /**
+   * Fetches the document. Rejects only with the typed errors of errors.ts. `signal` aborts it
+   * (rejects with UpstreamNetworkError, detail 'aborted').
+   */
+  fetch(validators?: Validators, signal?: AbortSignal): Promise<FetchResult>;
+}
+
+export const DEFAULT_USER_AGENT = '@ccproxy/models-middleware';
+/** Enough for GitHub's raw-host hops; a longer chain is a loop or a misconfiguration. */
+export const MAX_REDIRECTS = 5;
+
+const PREFIX = '@ccproxy/models-middleware';
+const SUPPORTED_PROTOCOLS: ReadonlySet<string> = new Set(['http:', 'https:', 'file:']);
+const NOT_MODIFIED: FetchResult = Object.freeze({ status: 'not-modified' });
+
+interface Settings {
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+  readonly userAgent: string;
+}
+
+/**
+ * Throws TypeError naming the option `url` for anything that is not http:, https:, file: or a
+ * filesystem path (absolute or relative, resolved against process.cwd()). Creates one axios
+ * instance, once.
+ */
+export function createSource(url: string, options: SourceOptions): Source {
+  const target = toUrl(url);
+  const settings = resolveSettings(options);
+  return target.protocol === 'file:'
+    ? createFileSource(target, settings)
+    : createHttpSource(target, settings);
+}
+
+function toUrl(input: string): URL {
+  const invalid = (cause?: unknown): TypeError =>
+    new TypeError(
+      `${PREFIX}: url must be an http:, https: or file: URL or a filesystem path, got ${JSON.stringify(input)}`,
+      { cause },
+    );
+  if (typeof input !== 'string' || input.trim() === '') throw invalid();
+  // A one-letter scheme is a Windows drive (`C:\x`), so it counts as a path like any other
+  // string without a scheme; a malformed URL must not fall through to being read as a path.
+  if (path.isAbsolute(input) || !/^[a-z][a-z\d+.-]+:/i.test(input)) return pathToFileURL(path.resolve(input));
+  let parsed: URL;
+  try {
+    parsed = new URL(input);
+  } catch (error) {
+    throw invalid(error);
+  }
+  if (!SUPPORTED_PROTOCOLS.has(parsed.protocol)) throw invalid();
+  return parsed;
+}
+
+function resolveSettings(options: SourceOptions): Settings {
+  const { timeoutMs, maxBytes, userAgent = DEFAULT_USER_AGENT } = options;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new RangeError(`${PREFIX}: timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
+  }
+  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
+    throw new RangeError(`${PREFIX}: maxBytes must be a positive integer, got ${maxBytes}`);
+  }
+  if (typeof userAgent !== 'string' || userAgent === '') {
+    throw new TypeError(`${PREFIX}: userAgent must be a non-empty string`);
+  }
+  return Object.freeze({ timeoutMs, maxBytes, userAgent });
+}
+
+function createHttpSource(target: URL, settings: Settings): Source {
+  const url = target.href;
+  const { timeoutMs, maxBytes } = settings;
+  const client: AxiosInstance = axios.create({
+    // A stream lets a too-large Content-Length be refused before any of the body is read.
+    responseType: 'stream',
+    decompress: true,
+    // axios counts these on the decompressed stream, so a gzip bomb stops at the cap.
+    maxContentLength: maxBytes,
+    maxBodyLength: maxBytes,
+    maxRedirects: MAX_REDIRECTS,
+    // Only bounds the wait for headers; the deadline below covers a body that trickles.
+    timeout: timeoutMs,
+    validateStatus: () => true,
+    // One fetch every few minutes gains nothing from pooling, and a pooled socket would outlive
+    // the fetch (keeping test runners and short-lived CLIs alive).
+    httpAgent: new http.Agent({ keepAlive: false }),
+    httpsAgent: new https.Agent({ keepAlive: false }),
+    headers: {
+      Accept: 'application/json',
+      'Accept-Encoding': 'gzip, deflate, br',
+      'User-Agent': settings.userAgent,
+    },
+  });
+
+  return Object.freeze({
+    url,
+    fetch: async function fetchHttp(validators?: Validators, signal?: AbortSignal): Promise<FetchResult> {
+      if (signal?.aborted) throw new UpstreamNetworkError(url, 'aborted', { cause: signal.reason });
+      // One controller for the deadline, the caller's signal and our own cleanup, so whichever
+      // comes first tears down the socket; AbortSignal.any would retain a long-lived caller
+      // signal's dependants on older Node 20 releases.
+      const controller = new AbortController();
+      let abortedBy: 'deadline' | 'caller' | undefined;
+      const deadline = setTimeout(() => {
+        abortedBy ??= 'deadline';
+        controller.abort();
+      }, timeoutMs);
+      const onCallerAbort = (): void => {
+        abortedBy ??= 'caller';
+        controller.abort();
+      };
+      signal?.addEventListener('abort', onCallerAbort, { once: true });
+
+      const headers: Record<string, string> = {};
+      if (validators?.etag) headers['If-None-Match'] = validators.etag;
+      if (validators?.lastModified) headers['If-Modified-Since'] = validators.lastModified;
+      const conditional = Object.keys(headers).length > 0;
+
+      try {
+        const response = await client.get<Readable>(url, { headers, signal: controller.signal });
+        const status = response.status;
+        if (status === 304 && conditional) return NOT_MODIFIED;
+        if (status !== 200) {
+          throw new UpstreamHttpError(url, status, parseRetryAfter(response.headers['retry-after']));
+        }
+        if (Number(response.headers['content-length']) > maxBytes) throw new BodyTooLargeError(url, maxBytes);
+        const body = await readCapped(response.data, url, maxBytes);
+        return okResult(
+          body,
+          headerString(response.headers.etag),
+          headerString(response.headers['last-modified']),
+        );
+      } catch (error) {
+        if (error instanceof ModelsError) throw error;
+        if (abortedBy === 'deadline' || isAxiosTimeout(error)) {
+          throw new UpstreamTimeoutError(url, timeoutMs, { cause: error });
+        }
+        if (abortedBy === 'caller') throw new UpstreamNetworkError(url, 'aborted', { cause: error });
+        if (isAxiosError(error) && error.message.startsWith('maxContentLength')) {
+          throw new BodyTooLargeError(url, maxBytes, { cause: error });
+        }
+        throw new UpstreamNetworkError(url, networkDetail(error), { cause: error });
+      } finally {
+        clearTimeout(deadline);
+        signal?.removeEventListener('abort', onCallerAbort);
+        // Releases the socket of a response we did not read to the end (an error status, a
+        // Content-Length over the cap); once axios has finished the body it is a no-op.
+        controller.abort();
+      }
+    },
+  });
+}
+
+function createFileSource(target: URL, settings: Settings): Source {
+  const url = target.href;
+  const { maxBytes } = settings;
+  let filePath: string;
+  try {
+    filePath = fileURLToPath(target);
+  } catch (error) {
+    // `file://host/share` is only meaningful on Windows; elsewhere it cannot be read.
+    throw new TypeError(
+      `${PREFIX}: url ${JSON.stringify(url)} is not a local file: ${describeError(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const gzipped = filePath.endsWith('.gz');
+
+  return Object.freeze({
+    url,
+    fetch: async function fetchFile(validators?: Validators, signal?: AbortSignal): Promise<FetchResult> {
+      try {
+        signal?.throwIfAborted();
+        const stats = await stat(filePath);
+        if (!stats.isFile()) throw new UpstreamNetworkError(url, 'not a regular file');
+        // The same second-resolution date an HTTP server would send, so a caller can store and
+        // compare it without knowing whether the source is a file.
+        const lastModified = stats.mtime.toUTCString();
+        if (validators?.lastModified === lastModified) return NOT_MODIFIED;
+        // For a .gz file this is the compressed size; inflating it only grows it.
+        if (stats.size > maxBytes) throw new BodyTooLargeError(url, maxBytes);
+        const file = createReadStream(filePath, { signal });
+        const stream = gzipped ? pipeline(file, createGunzip(), noop) : file;
+        // Still capped: a .gz inflates past its size, and a file may grow after stat().
+        const body = await readCapped(stream, url, maxBytes);
+        return okResult(body, undefined, lastModified);
+      } catch (error) {
+        if (error instanceof ModelsError) throw error;
+        if (signal?.aborted) throw new UpstreamNetworkError(url, 'aborted', { cause: error });
+        throw new UpstreamNetworkError(url, networkDetail(error), { cause: error });
+      }
+    },
+  });
+}
+
+function noop(): void {}
+
+/** Buffers a stream, throwing BodyTooLargeError (and destroying the stream) past `maxBytes`. */
+async function readCapped(stream: Readable, url: string, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) throw new BodyTooLargeError(url, maxBytes);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function okResult(body: Buffer, etag: string | undefined, lastModified: string | undefined): FetchResult {
+  return {
+    status: 'ok',
+    body,
+    ...(etag === undefined ? {} : { etag }),
+    ...(lastModified === undefined ? {} : { lastModified }),
+  };
+}
+
+function headerString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** `Retry-After` is either delta-seconds or an HTTP-date (RFC 9110 section 10.2.3). */
+function parseRetryAfter(value: unknown): number | undefined {
+  const text = headerString(value)?.trim();
+  if (text === undefined) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function isAxiosTimeout(error: unknown): boolean {
+  return isAxiosError(error) && (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT');
+}
+
+/** A short, log-friendly reason: the system or library error code when there is one. */
+function networkDetail(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_FR_TOO_MANY_REDIRECTS') return `more than ${MAX_REDIRECTS} redirects`;
+  return typeof code === 'string' ? code : describeError(error);
+}

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+
+export type UpstreamHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * A fake LiteLLM upstream on 127.0.0.1:0. By default it serves `body` with a strong ETag, honours
+ * If-None-Match with 304 and gzips when asked; `handle` replaces that behaviour for fault cases.
+ */
+export class FakeUpstream {
+  readonly requests: IncomingMessage[] = [];
+  body: Buffer;
+  handle: UpstreamHandler | undefined;
+  /** Delay before answering, in ms (real time: keep it small). */
+  delayMs = 0;
+  #server: Server | undefined;
+  #url = '';
+
+  constructor(body: Buffer | string | object) {
+    this.body = FakeUpstream.toBuffer(body);
+  }
+
+  static toBuffer(body: Buffer | string | object): Buffer {
+    if (Buffer.isBuffer(body)) return body;
+    return Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  get count(): number {
+    return this.requests.length;
+  }
+
+  setBody(body: Buffer | string | object): void {
+    this.body = FakeUpstream.toBuffer(body);
+  }
+
+  etag(): string {
+    return `"${createHash('sha1').update(this.body).digest('hex')}"`;
+  }
+
+  async start(): Promise<this> {
+    this.#server = createServer((req, res) => {
+      this.requests.push(req);
+      const answer = () => (this.handle ? this.handle(req, res) : this.#serve(req, res));
+      if (this.delayMs > 0) setTimeout(answer, this.delayMs);
+      else answer();
+    });
+    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
+    const { port } = this.#server.address() as AddressInfo;
+    this.#url = `http://127.0.0.1:${port}/model_prices_and_context_window.json`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  #serve(req: IncomingMessage, res: ServerResponse): void {
+    const etag = this.etag();
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, { ETag: etag });
+      res.end();
+      return;
+    }
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const bytes = gzip ? gzipSync(this.body) : this.body;
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      ETag: etag,
+      'Content-Length': bytes.length,
+      ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+    });
+    res.end(bytes);
+  }
+}

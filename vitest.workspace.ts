@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+import SummaryReporter from './scripts/summary-reporter.js';
+
+// Vitest 4 reads no workspace file on its own: this is the root config, and the test script
+// points at it. Every project inherits the settings below (`extends: true`) and names only itself.
+export default defineConfig({
+  test: {
+    reporters: ['default', new SummaryReporter()],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'models-middleware',
+          root: 'packages/models-middleware',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'proxy',
+          root: 'apps/proxy',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        },
+      },
+    ],
+  },
+});
