@@ -1,6 +1,6 @@
 import { DiskCache, type DiskRecord } from './cache/disk.js';
 import { type CatalogEntry, MemoryCache } from './cache/memory.js';
-import { createModelSet, diffModelSets, parseDocument } from './document.js';
+import { createModelSet, diffModelSets } from './document.js';
 import { describeError, InvalidDocumentError, isUpstreamHttpError, type ModelsError } from './errors.js';
 import { countByProvider } from './filter.js';
 import {
@@ -11,6 +11,7 @@ import {
   type ResolvedCatalogOptions,
   resolveCatalogOptions,
 } from './options.js';
+import { parseOffThread } from './parse.js';
 import { loadSnapshot } from './snapshot.js';
 import { createSource, type Source, type Validators } from './source.js';
 import type { CatalogSource, ModelSet } from './types.js';
@@ -315,7 +316,7 @@ class ModelCatalog implements Catalog {
         entry = { ...prev, fetchedAt: now };
         logger.debug({ url: this.url }, 'models catalog not modified upstream');
       } else if (result.status === 'ok') {
-        const models = parseDocument(result.body, this.url);
+        const models = await parseOffThread(result.body, this.url, this.#abort.signal);
         this.#checkSanity(models, prev?.models);
         entry = {
           models,

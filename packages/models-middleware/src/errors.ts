@@ -80,7 +80,7 @@ export class InvalidDocumentError extends ModelsError {
   override name = 'InvalidDocumentError';
   constructor(
     readonly url: string,
-    detail: string,
+    readonly detail: string,
     options: ModelsErrorOptions = {},
   ) {
     super(`${url}: ${detail}`, options);
