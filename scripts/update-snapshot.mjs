@@ -26,15 +26,19 @@ const result = await source.fetch();
 if (result.status !== 'ok') throw new Error(`unexpected ${result.status} from ${url}`);
 const models = parseDocument(result.body, source.url);
 const now = Date.now();
-const count = (provider) => selectModels(models, { provider, modes: DEFAULT_MODES, includeDeprecated: false }, now).length;
+const count = (provider) =>
+  selectModels(models, { provider, modes: DEFAULT_MODES, includeDeprecated: false }, now).length;
 const problems = [];
 if (models.cards.length < DEFAULT_MIN_MODELS) problems.push(`only ${models.cards.length} valid models`);
-for (const provider of ['openai', 'anthropic']) if (count(provider) === 0) problems.push(`no ${provider} models`);
+for (const provider of ['openai', 'anthropic'])
+  if (count(provider) === 0) problems.push(`no ${provider} models`);
 if (problems.length > 0) {
   console.error(`snapshot:update: refusing ${url}: ${problems.join(', ')}`);
   process.exit(1);
 }
-const target = fileURLToPath(new URL('../packages/models-middleware/snapshot/model_prices_and_context_window.json.gz', import.meta.url));
+const target = fileURLToPath(
+  new URL('../packages/models-middleware/snapshot/model_prices_and_context_window.json.gz', import.meta.url),
+);
 await writeFile(target, gzipSync(result.body, { level: 9 }));
 console.log(
   `snapshot:update: wrote ${target}: ${models.cards.length} models (${models.invalid} invalid dropped), ` +

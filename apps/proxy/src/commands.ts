@@ -1,0 +1,267 @@
+/**
+ * `pnpm models list|refresh`: the CLI's logic with its I/O injected, so tests can run it in
+ * process with a fixed clock. `cli.ts` is the thin executable around it.
+ */
+import { parseArgs } from 'node:util';
+import {
+  type Catalog,
+  type RefreshReport as CatalogRefreshReport,
+  DEFAULT_MODES,
+  type Logger,
+  type ModelCard,
+  type ModelsRouter,
+  modelsRouter,
+  selectModels,
+} from '@ccproxy/models-middleware';
+import {
+  isConfigError,
+  LOG_LEVELS,
+  type LogLevel,
+  loadConfig,
+  type PluginName,
+  type ProxyConfig,
+} from './config.js';
+import { PLUGINS, routerOptions, type SharedOptions } from './plugins.js';
+import { formatListSummary, formatModelTable, formatRefreshSummary, type RefreshSummary } from './table.js';
+
+export const USAGE = `Usage: pnpm models <command> [options]
+
+Commands:
+  list       Print the models a plugin lists, with their limits and capabilities
+  refresh    Fetch the LiteLLM catalog now and report the models added and removed
+
+Options:
+  --provider <openai|anthropic|all>  openai uses the codex plugin's settings, anthropic the
+                                     claude_api plugin's; all lists every provider (list: default
+                                     all) or refreshes both plugins' catalogs (refresh: default)
+  --json                             Print JSON instead of a table
+  --include-deprecated               list: also show models past their deprecation date
+  --config <path>                    TOML file to read (same lookup as the server)
+  -h, --help                         Show this help
+`;
+
+const PROVIDERS = ['openai', 'anthropic', 'all'] as const;
+type ProviderChoice = (typeof PROVIDERS)[number];
+
+export interface CliIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+  /** @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** @default process.cwd() */
+  readonly cwd?: string;
+  /** @default Date.now */
+  readonly clock?: SharedOptions['clock'];
+}
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+interface Parsed {
+  readonly command: 'list' | 'refresh' | 'help';
+  readonly provider: ProviderChoice | undefined;
+  readonly json: boolean;
+  readonly includeDeprecated: boolean;
+  readonly config: string | undefined;
+}
+
+function parse(argv: readonly string[]): Parsed {
+  let parsed: ReturnType<typeof parseArgsStrict>;
+  try {
+    parsed = parseArgsStrict(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true)
+    return { command: 'help', provider: undefined, json: false, includeDeprecated: false, config: undefined };
+  const [command, ...rest] = positionals;
+  if (command === undefined) throw new UsageError('missing command: list or refresh');
+  if (command !== 'list' && command !== 'refresh' && command !== 'help') {
+    throw new UsageError(`unknown command "${command}": use list or refresh`);
+  }
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  const provider = values.provider;
+  if (provider !== undefined && !(PROVIDERS as readonly string[]).includes(provider)) {
+    throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}, got "${provider}"`);
+  }
+  if (command === 'refresh' && values['include-deprecated'] === true) {
+    throw new UsageError('--include-deprecated only applies to list');
+  }
+  return {
+    command,
+    provider: provider as ProviderChoice | undefined,
+    json: values.json === true,
+    includeDeprecated: values['include-deprecated'] === true,
+    config: values.config,
+  };
+}
+
+function parseArgsStrict(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: {
+      provider: { type: 'string' },
+      json: { type: 'boolean' },
+      'include-deprecated': { type: 'boolean' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+}
+
+/** Warnings and errors of the catalogs, as plain lines on stderr (stdout stays parseable). */
+function stderrLogger(io: CliIo, level: LogLevel): Logger {
+  // Never chattier than warn (stdout is the output); `silent` prints nothing.
+  const threshold = level === 'silent' ? -1 : Math.min(LOG_LEVELS.indexOf(level), LOG_LEVELS.indexOf('warn'));
+  const line =
+    (name: LogLevel) =>
+    (obj: object, msg?: string): void => {
+      if (LOG_LEVELS.indexOf(name) > threshold) return;
+      const err = (obj as { err?: unknown }).err;
+      const detail =
+        err instanceof Error && msg !== undefined && !msg.includes(err.message) ? `: ${err.message}` : '';
+      io.stderr.write(`${name}: ${msg ?? JSON.stringify(obj)}${detail}\n`);
+    };
+  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
+}
+
+/** Runs one command and resolves to the process exit code; never leaves a catalog open. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let args: Parsed;
+  try {
+    args = parse(argv);
+  } catch (error) {
+    io.stderr.write(`models: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.command === 'help') {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+
+  let config: ProxyConfig;
+  try {
+    config = loadConfig({
+      configPath: args.config,
+      env: io.env ?? process.env,
+      cwd: io.cwd ?? process.cwd(),
+    });
+  } catch (error) {
+    if (isConfigError(error)) {
+      io.stderr.write(`models: configuration error: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  const shared: SharedOptions = { logger: stderrLogger(io, config.server.logLevel), clock: io.clock };
+  const names: PluginName[] =
+    args.provider === 'anthropic'
+      ? ['claude_api']
+      : args.provider === 'openai' || args.command === 'list'
+        ? ['codex']
+        : ['codex', 'claude_api'];
+  const routers = names.map((name) => ({
+    name,
+    router: modelsRouter(routerOptions(config.plugins[name], shared)),
+  }));
+  try {
+    return args.command === 'list'
+      ? await list(args, routers[0]?.router as ModelsRouter, io)
+      : await refresh(args, routers, io);
+  } finally {
+    await Promise.allSettled(routers.map(({ router }) => router.close()));
+  }
+}
+
+async function list(args: Parsed, router: ModelsRouter, io: CliIo): Promise<number> {
+  const provider = args.provider ?? 'all';
+  const now = io.clock?.now() ?? Date.now();
+  const { models, source, fetchedAt } = await router.catalog.get();
+  let cards: readonly ModelCard[] = selectModels(
+    models,
+    { provider, modes: DEFAULT_MODES, includeDeprecated: args.includeDeprecated },
+    now,
+  );
+  let shownSource: string = source;
+  if (cards.length === 0) {
+    // What the server would list: the plugins' built-in cards (dynamic models off, or none for the provider).
+    cards = fallbackCards(provider);
+    shownSource = 'fallback (built-in cards)';
+  }
+  cards = [...cards].sort((a, b) => a.id.localeCompare(b.id));
+
+  if (args.json) {
+    io.stdout.write(`${JSON.stringify(cards, null, 2)}\n`);
+    return 0;
+  }
+  io.stdout.write(`${formatModelTable(cards)}\n\n`);
+  io.stdout.write(
+    `${formatListSummary({
+      provider,
+      cards,
+      source: shownSource,
+      fetchedAt,
+      catalogModels: models.cards.length,
+      invalid: models.invalid,
+      nowMs: now,
+    })}\n`,
+  );
+  return 0;
+}
+
+function fallbackCards(provider: string): ModelCard[] {
+  return Object.values(PLUGINS)
+    .filter((plugin) => provider === 'all' || plugin.provider === provider)
+    .flatMap((plugin) =>
+      plugin.fallback.map(
+        (card): ModelCard => ({ object: 'model', created: 0, owned_by: plugin.provider, ...card }),
+      ),
+    );
+}
+
+async function refresh(
+  args: Parsed,
+  routers: readonly { name: PluginName; router: ModelsRouter }[],
+  io: CliIo,
+): Promise<number> {
+  // Plugins with equal source options share a catalog: refresh each catalog once.
+  const groups = new Map<Catalog, PluginName[]>();
+  for (const { name, router } of routers) {
+    const group = groups.get(router.catalog);
+    if (group === undefined) groups.set(router.catalog, [name]);
+    else group.push(name);
+  }
+
+  const reports: RefreshSummary[] = [];
+  for (const [catalog, plugins] of groups) {
+    const before = catalog.status();
+    const result: CatalogRefreshReport = before.enabled
+      ? await catalog.refresh()
+      : {
+          ...(await catalog.refresh()),
+          error: `dynamic models are off (dynamic_models_enabled = false in [plugins.${plugins.join('], [plugins.')}])`,
+        };
+    const status = catalog.status();
+    reports.push({
+      plugins,
+      url: status.url,
+      ok: result.ok,
+      source: result.source,
+      notModified: result.notModified,
+      changed: result.changed,
+      added: result.added,
+      removed: result.removed,
+      models: status.models,
+      error: result.error,
+    });
+  }
+
+  if (args.json) io.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+  else io.stdout.write(`${reports.map(formatRefreshSummary).join('\n')}\n`);
+  return reports.every((report) => report.ok) ? 0 : 1;
+}

@@ -1,0 +1,100 @@
+/**
+ * Puts the app on a socket and takes it off again gracefully. Process concerns (signals, exit
+ * codes) stay in `main.ts`, so this can run inside a test.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type AppDeps, createApp, type ProxyApp } from './app.js';
+import type { ProxyConfig } from './config.js';
+
+/** In-flight requests get this long to finish after a shutdown signal before sockets are cut. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+export interface ServerDeps extends AppDeps {
+  /** @default DEFAULT_SHUTDOWN_GRACE_MS */
+  readonly shutdownGraceMs?: number;
+}
+
+export interface RunningServer {
+  readonly proxy: ProxyApp;
+  readonly server: Server;
+  readonly host: string;
+  /** The bound port (the one the OS chose when the config said 0). */
+  readonly port: number;
+  readonly url: string;
+  /** Settles once every catalog has been loaded once and the outcome logged. */
+  readonly ready: Promise<void>;
+  /** Stops accepting, lets in-flight requests finish, then stops timers and closes the stores. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ProxyConfig, deps: ServerDeps = {}): Promise<RunningServer> {
+  const proxy = createApp(config, deps);
+  const { logger } = proxy;
+  const server = createServer(proxy.app);
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.server.port, config.server.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await proxy.close();
+    throw error;
+  }
+
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  logger.info(
+    {
+      host: address.address,
+      port: address.port,
+      url,
+      config: config.file,
+      mounts: proxy.plugins.map((plugin) => `${plugin.name}=${plugin.mount}`),
+    },
+    `listening on ${url}`,
+  );
+
+  let stopping = false;
+  // A keep-alive socket whose response finishes during shutdown would otherwise stay open until
+  // the client's idle timeout; close it as soon as it goes idle.
+  server.on('request', function closeWhenIdle(_req, res) {
+    res.once('finish', () => {
+      if (stopping) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+
+  const ready = proxy.warm();
+  const grace = deps.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+
+  let closing: Promise<void> | undefined;
+  function close(): Promise<void> {
+    closing ??= (async () => {
+      stopping = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets with no request in flight would hold close() open until they time out.
+      server.closeIdleConnections();
+      const timer = setTimeout(() => {
+        logger.warn(
+          { graceMs: grace },
+          'requests still running after the grace period: closing their sockets',
+        );
+        server.closeAllConnections();
+      }, grace);
+      timer.unref();
+      await stopped;
+      clearTimeout(timer);
+      // Not waiting for `ready`: closing the routers ends a first load that is still fetching.
+      await proxy.close();
+      logger.info('server closed');
+    })();
+    return closing;
+  }
+
+  return { proxy, server, host: address.address, port: address.port, url, ready, close };
+}

@@ -1,0 +1,205 @@
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, USAGE } from '../src/commands.js';
+import { isolatedEnv, tempDirs, writeConfigFile } from './support/env.js';
+import { EXPECTED, fixedClock, fixtureBytes, fixtureDocument } from './support/fixture.js';
+import { assertBuilt, CLI_JS, runNode } from './support/process.js';
+import { closedPortUrl, FakeUpstream } from './support/upstream.js';
+
+const HEADER = /^Model +Max Input +Max Output +Vision +Function Calling +Prompt Caching +Reasoning$/;
+
+let upstream: FakeUpstream;
+const dirs = tempDirs();
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  assertBuilt();
+  upstream = await new FakeUpstream(fixtureBytes()).start();
+});
+afterAll(async () => {
+  await upstream.stop();
+});
+beforeEach(async () => {
+  upstream.setBody(fixtureBytes());
+  upstream.status = 200;
+  upstream.requests.length = 0;
+  const home = await dirs.make();
+  const file = await writeConfigFile(home, upstream.url, join(home, 'cache'));
+  env = isolatedEnv(home, { CCPROXY_CONFIG: file });
+});
+afterEach(async () => {
+  await dirs.cleanup();
+});
+
+const models = (...args: string[]) => runNode(CLI_JS, args, env);
+
+/** Table rows between the dashed rule and the blank line before the summary. */
+function rows(stdout: string): string[] {
+  const lines = stdout.split('\n');
+  const end = lines.indexOf('');
+  return lines.slice(2, end);
+}
+
+describe('pnpm models list (dist/cli.js)', () => {
+  it('prints the table and a summary line, and exits promptly', async () => {
+    const result = await models('list', '--provider', 'anthropic', '--include-deprecated');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toMatch(HEADER);
+    expect(lines[1]).toMatch(/^-+( +-+){6}$/);
+    const table = rows(result.stdout);
+    expect(table).toHaveLength(EXPECTED.anthropicWithDeprecated);
+    expect(table).toContainEqual(
+      expect.stringMatching(/^claude-sonnet-4-5-20250929 +200,000 +64,000 +yes +yes +yes +yes$/),
+    );
+    const summary = lines.at(-2) ?? '';
+    expect(summary).toMatch(
+      new RegExp(
+        `^${EXPECTED.anthropicWithDeprecated} models for anthropic \\(vision \\d+, function calling \\d+, prompt caching \\d+, reasoning \\d+\\); source: upstream, fetched `,
+      ),
+    );
+    expect(result.stdout.endsWith('\n')).toBe(true);
+    expect(result.stderr).toBe('');
+    expect(result.ms).toBeLessThan(10_000);
+  });
+
+  it('prints the cards as JSON with --json, from the cache the second time', async () => {
+    const first = await models('list', '--provider', 'openai', '--json', '--include-deprecated');
+    expect(first.code).toBe(0);
+    const cards = JSON.parse(first.stdout) as { id: string; object: string; owned_by: string }[];
+    expect(cards).toHaveLength(EXPECTED.openaiWithDeprecated);
+    expect(cards.every((card) => card.object === 'model' && card.owned_by === 'openai')).toBe(true);
+    expect(cards.map((card) => card.id)).toEqual(
+      expect.arrayContaining(['gpt-5.3-codex', 'codex-mini-latest']),
+    );
+
+    const second = await models('list', '--provider', 'openai', '--include-deprecated');
+    expect(rows(second.stdout)).toHaveLength(EXPECTED.openaiWithDeprecated);
+    expect(second.stdout).toContain('source: disk');
+    expect(upstream.count).toBe(1);
+  });
+
+  it('exits 2 with the usage for bad arguments', async () => {
+    for (const args of [
+      [],
+      ['lst'],
+      ['list', '--provider', 'gemini'],
+      ['list', '--nope'],
+      ['list', 'extra'],
+    ]) {
+      const result = await models(...args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain('Usage: pnpm models <command> [options]');
+      expect(result.stdout).toBe('');
+    }
+    const help = await models('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toBe(USAGE);
+  });
+
+  it('exits 2 on a configuration error, naming the key', async () => {
+    const result = await runNode(CLI_JS, ['list'], { ...env, PLUGINS__CODEX__MODELS_FETCH_TIMEOUT: '0' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('plugins.codex.models_fetch_timeout');
+  });
+});
+
+describe('pnpm models refresh (dist/cli.js)', () => {
+  it('reports the models added and removed upstream', async () => {
+    expect((await models('list', '--provider', 'anthropic')).code).toBe(0);
+    const doc = fixtureDocument();
+    delete doc['claude-opus-4-1'];
+    doc['claude-test-9'] = {
+      litellm_provider: 'anthropic',
+      mode: 'chat',
+      max_input_tokens: 1000,
+      max_output_tokens: 100,
+    };
+    upstream.setBody(doc);
+
+    const result = await models('refresh');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^codex, claude_api \\(${upstream.url.replace(/[.?]/g, '\\$&')}\\): refreshed from upstream; [\\d,]+ models, 1 added, 1 removed$`,
+      ),
+    );
+    expect(lines.slice(1)).toEqual(['  + claude-test-9', '  - claude-opus-4-1']);
+
+    const again = await models('refresh', '--json');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject([
+      { plugins: ['codex', 'claude_api'], ok: true, notModified: true, added: [], removed: [] },
+    ]);
+  });
+
+  it('exits 1 and says what is still served when the upstream fails', async () => {
+    upstream.status = 503;
+    const empty = await models('refresh', '--provider', 'anthropic');
+    expect(empty.code).toBe(1);
+    expect(empty.stdout).toMatch(/^claude_api \(.*\): refresh failed: .*HTTP 503; nothing cached yet/);
+
+    upstream.status = 200;
+    expect((await models('list', '--provider', 'anthropic')).code).toBe(0);
+    upstream.status = 503;
+    const cached = await models('refresh', '--provider', 'anthropic');
+    expect(cached.code).toBe(1);
+    expect(cached.stdout).toMatch(
+      /^claude_api \(.*\): refresh failed: .*HTTP 503; still serving disk \([\d,]+ models\)$/m,
+    );
+  });
+});
+
+describe('runCli in process (fixed clock)', () => {
+  async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(args, {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: (text: string) => (stderr += text) },
+      env,
+      clock: fixedClock,
+    });
+    return { code, stdout, stderr };
+  }
+
+  it('lists the counts of litellm-data.md on 2026-11-24', async () => {
+    const openai = await run('list', '--provider', 'openai');
+    expect(rows(openai.stdout)).toHaveLength(EXPECTED.openai);
+    expect(openai.stdout).toContain(`\n${EXPECTED.openai} models for openai (`);
+    const anthropic = await run('list', '--provider', 'anthropic', '--json');
+    expect(JSON.parse(anthropic.stdout)).toHaveLength(EXPECTED.anthropic);
+    const all = await run('list', '--json');
+    expect(JSON.parse(all.stdout)).toHaveLength(EXPECTED.all);
+  });
+
+  it('falls back to the snapshot offline, warning on stderr unless LOG_LEVEL is silent or error', async () => {
+    env = { ...env, PLUGINS__CODEX__MODELS_SOURCE_URL: await closedPortUrl() };
+    const offline = await run('list', '--provider', 'openai');
+    expect(offline.code).toBe(0);
+    expect(offline.stdout).toContain('source: snapshot');
+    expect(offline.stderr).toMatch(/^warn: .*snapshot/m);
+    expect(offline.stderr).not.toMatch(/^(info|debug):/m);
+    for (const level of ['silent', 'error']) {
+      env = { ...env, LOG_LEVEL: level };
+      const quiet = await run('list', '--provider', 'openai', '--json');
+      expect(JSON.parse(quiet.stdout).length).toBeGreaterThan(0);
+      expect(quiet.stderr).toBe('');
+    }
+  });
+
+  it('lists the built-in cards when dynamic models are off, and refresh refuses', async () => {
+    env = { ...env, PLUGINS__CLAUDE_API__DYNAMIC_MODELS_ENABLED: 'false' };
+    const result = await run('list', '--provider', 'anthropic');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('source: fallback (built-in cards)');
+    expect(rows(result.stdout)).toContainEqual(expect.stringMatching(/^claude-opus-4-5 +200,000 +64,000/));
+    const refresh = await run('refresh', '--provider', 'anthropic');
+    expect(refresh.code).toBe(1);
+    expect(refresh.stdout).toContain(
+      'dynamic models are off (dynamic_models_enabled = false in [plugins.claude_api])',
+    );
+    expect(upstream.count).toBe(0);
+  });
+});
