@@ -109,7 +109,10 @@ interface View {
 interface AnthropicView {
   readonly infos: readonly AnthropicModelInfo[];
   readonly firstPage: PreparedBody;
+  /** Pages by normalised query (limit, cursor). */
   readonly pages: Map<string, PreparedBody>;
+  /** The same pages by raw query string, so a repeated query is not parsed again. */
+  readonly byQuery: Map<string, PreparedBody>;
   readonly one: Map<string, PreparedBody>;
 }
 
@@ -191,6 +194,7 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
         first.ok ? first.page : { data: [], has_more: false, first_id: null, last_id: null },
       ),
       pages: new Map(),
+      byQuery: new Map(),
       one: new Map(),
     };
     return v.anthropic;
@@ -222,18 +226,25 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
       return memo(av.one, card.id, () => anthropicModel(card));
     }
     if (route.query === '') return av.firstPage;
+    // Clients repeat the same query (Claude Code always asks `?limit=1000`): skip parsing it again.
+    const seen = av.byQuery.get(route.query);
+    if (seen !== undefined) return seen;
     const parsed = parsePageQuery(parseQuery(route.query));
     if (!parsed.ok) return { status: 400, error: anthropicError('invalid_request_error', parsed.message) };
     const q = parsed.value;
     const key = `${q.limit}\u0000${q.afterId ?? ''}\u0000${q.beforeId ?? ''}`;
-    const cached = av.pages.get(key);
-    if (cached !== undefined) return cached;
-    const page = paginate(av.infos, q);
-    if (!page.ok) return { status: 400, error: anthropicError('invalid_request_error', page.message) };
-    // Bounded: cursors are known ids, but limits multiply them.
-    if (av.pages.size >= MAX_CACHED_PAGES) av.pages.clear();
-    const body = prepareBody(page.page);
-    av.pages.set(key, body);
+    let body = av.pages.get(key);
+    if (body === undefined) {
+      const page = paginate(av.infos, q);
+      if (!page.ok) return { status: 400, error: anthropicError('invalid_request_error', page.message) };
+      // Bounded: cursors are known ids, but limits multiply them.
+      if (av.pages.size >= MAX_CACHED_PAGES) av.pages.clear();
+      body = prepareBody(page.page);
+      av.pages.set(key, body);
+    }
+    // Raw query strings are unbounded (any parameter order, unknown parameters): cap them too.
+    if (av.byQuery.size >= MAX_CACHED_PAGES) av.byQuery.clear();
+    av.byQuery.set(route.query, body);
     return body;
   }
 

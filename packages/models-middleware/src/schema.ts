@@ -1,4 +1,5 @@
-import { Ajv } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ValidateFunction } from 'ajv';
 
 /**
  * The fields of a LiteLLM entry this package reads, with the types real data has. Unknown fields
@@ -60,17 +61,28 @@ export interface LiteLLMEntry {
   readonly [flag: `supports_${string}`]: boolean | undefined;
 }
 
-// Compiled once per process: Ajv code generation is the expensive part.
-const ajv = new Ajv({ allErrors: false, strict: true });
-const validate = ajv.compile<LiteLLMEntry>(entrySchema);
+const require = createRequire(import.meta.url);
+let validate: ValidateFunction<LiteLLMEntry> | undefined;
+
+/**
+ * Compiled once per process, on first use: loading Ajv and generating the validator is the
+ * expensive part, and a restart served from the disk cache needs neither.
+ */
+function validator(): ValidateFunction<LiteLLMEntry> {
+  if (validate === undefined) {
+    const { Ajv } = require('ajv') as typeof import('ajv');
+    validate = new Ajv({ allErrors: false, strict: true }).compile<LiteLLMEntry>(entrySchema);
+  }
+  return validate;
+}
 
 /** Does a plain object read from the document match the schema? */
 export function isValidEntry(value: unknown): value is LiteLLMEntry {
-  return validate(value);
+  return validator()(value);
 }
 
 /** Why the last `isValidEntry` call failed, for debug logs. */
 export function lastValidationError(): string {
-  const first = validate.errors?.[0];
+  const first = validate?.errors?.[0];
   return first ? `${first.instancePath || '/'} ${first.message ?? 'is invalid'}` : 'is invalid';
 }

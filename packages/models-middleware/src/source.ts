@@ -13,7 +13,7 @@ import path from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createGunzip } from 'node:zlib';
-import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import type { AxiosInstance } from 'axios';
 import {
   BodyTooLargeError,
   describeError,
@@ -115,7 +115,12 @@ function resolveSettings(options: SourceOptions): Settings {
 function createHttpSource(target: URL, settings: Settings): Source {
   const url = target.href;
   const { timeoutMs, maxBytes } = settings;
-  const client: AxiosInstance = axios.create({
+  // axios is loaded on the first fetch, not at import: a restart served from the disk cache
+  // answers its first request without paying for an HTTP client it may not need yet.
+  const client = (): Promise<AxiosInstance> =>
+    (clientPromise ??= import('axios').then(({ default: axios }) => axios.create(config)));
+  let clientPromise: Promise<AxiosInstance> | undefined;
+  const config = {
     // A stream lets a too-large Content-Length be refused before any of the body is read.
     responseType: 'stream',
     decompress: true,
@@ -135,7 +140,7 @@ function createHttpSource(target: URL, settings: Settings): Source {
       'Accept-Encoding': 'gzip, deflate, br',
       'User-Agent': settings.userAgent,
     },
-  });
+  } as const;
 
   return Object.freeze({
     url,
@@ -162,7 +167,7 @@ function createHttpSource(target: URL, settings: Settings): Source {
       const conditional = Object.keys(headers).length > 0;
 
       try {
-        const response = await client.get<Readable>(url, { headers, signal: controller.signal });
+        const response = await (await client()).get<Readable>(url, { headers, signal: controller.signal });
         const status = response.status;
         if (status === 304 && conditional) return NOT_MODIFIED;
         if (status !== 200) {
@@ -274,6 +279,13 @@ function parseRetryAfter(value: unknown): number | undefined {
   if (/^\d+$/.test(text)) return Number(text) * 1000;
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** axios's own `isAxiosError`, without importing axios where it may not be loaded yet. */
+function isAxiosError(error: unknown): error is { code?: string; message: string } {
+  return (
+    typeof error === 'object' && error !== null && (error as { isAxiosError?: unknown }).isAxiosError === true
+  );
 }
 
 function isAxiosTimeout(error: unknown): boolean {
