@@ -1,6 +1,6 @@
 import { DiskCache, type DiskRecord } from './cache/disk.js';
 import { type CatalogEntry, MemoryCache } from './cache/memory.js';
-import { createModelSet, diffModelSets } from './document.js';
+import { createModelSet, diffModelSets, parseDocument } from './document.js';
 import { describeError, InvalidDocumentError, isUpstreamHttpError, type ModelsError } from './errors.js';
 import { countByProvider } from './filter.js';
 import {
@@ -75,6 +75,13 @@ export interface Catalog {
   /** Stops timers, aborts a fetch in flight, waits for cache writes and closes the store it opened. */
   close(): Promise<void>;
 }
+
+/**
+ * How long a request that finds nothing cached waits for the first fetch when the snapshot could
+ * answer instead. Claude Code gives up on model discovery after about 3 s; the fetch goes on in
+ * the background and its document replaces the snapshot when it lands.
+ */
+const COLD_WAIT_MS = 2_000;
 
 const EMPTY_SET: ModelSet = createModelSet([], 0, 'empty');
 const FALLBACK_RESULT: CatalogResult = Object.freeze({
@@ -160,11 +167,16 @@ class ModelCatalog implements Catalog {
       this.#revalidateIfStale(held);
       return this.peek() ?? { models: held.models, source: 'memory', fetchedAt: held.fetchedAt };
     }
-    try {
-      const { entry } = await this.#fetchJoined();
-      return { models: entry.models, source: 'upstream', fetchedAt: entry.fetchedAt };
-    } catch {
-      // Logged and recorded by the fetch; the next tiers answer.
+    if (this.#lastError === undefined) {
+      // A failure is logged and recorded by the fetch; the next tiers answer.
+      const entry = await this.#firstFetch();
+      if (entry !== undefined) {
+        return { models: entry.models, source: 'upstream', fetchedAt: entry.fetchedAt };
+      }
+    } else {
+      // A fetch already failed and nothing is cached: answer now instead of making every request
+      // wait for a broken upstream again, and retry in the background after retryDelayMs.
+      this.#retryInBackground();
     }
     const snapshot = await this.#loadSnapshot();
     if (snapshot !== undefined) return { models: snapshot.models, source: 'snapshot', fetchedAt: null };
@@ -289,9 +301,34 @@ class ModelCatalog implements Catalog {
     this.#fetchJoined().catch(() => {});
   }
 
+  /** The fetch's entry; `undefined` when it failed, or is still running after COLD_WAIT_MS and the snapshot can answer. */
+  async #firstFetch(): Promise<CatalogEntry | undefined> {
+    const fetched = this.#fetchJoined().then(
+      (outcome) => outcome.entry,
+      () => undefined,
+    );
+    if (!this.options.snapshot || this.#snapshotFailed) return fetched;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), COLD_WAIT_MS);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([fetched, gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #retryInBackground(): void {
+    if (this.#fetching !== undefined || this.#closed || this.options.clock.now() < this.#retryAt) return;
+    this.#fetchJoined().catch(() => {});
+  }
+
   async #intervalRefresh(): Promise<void> {
     if (this.#fetching !== undefined || this.#closed) return;
-    if (this.#current === undefined) await this.get();
+    // get() reads the disk first, but after a failure it would not fetch before retryDelayMs.
+    if (this.#current === undefined && this.#lastError === undefined) await this.get();
     else await this.#fetchJoined().catch(() => {});
   }
 
@@ -316,7 +353,12 @@ class ModelCatalog implements Catalog {
         entry = { ...prev, fetchedAt: now };
         logger.debug({ url: this.url }, 'models catalog not modified upstream');
       } else if (result.status === 'ok') {
-        const models = await parseOffThread(result.body, this.url, this.#abort.signal);
+        // With a copy to serve, parse off the event loop so requests are not stalled; with none,
+        // requests are waiting for this document, and parsing in place is fastest.
+        const models =
+          prev === undefined
+            ? parseDocument(result.body, this.url)
+            : await parseOffThread(result.body, this.url, this.#abort.signal);
         this.#checkSanity(models, prev?.models);
         entry = {
           models,
@@ -417,7 +459,7 @@ class ModelCatalog implements Catalog {
           this.#adopt(entry, 'snapshot');
           this.options.logger.warn(
             { url: this.url, models: models.cards.length },
-            'models catalog: upstream unreachable and nothing cached; serving the LiteLLM snapshot shipped with the package',
+            'models catalog: nothing cached and no document from upstream yet; serving the LiteLLM snapshot shipped with the package',
           );
         }
         return entry;

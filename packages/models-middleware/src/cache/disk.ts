@@ -1,7 +1,6 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import KeyvSqlite from '@keyv/sqlite';
-import { Keyv, type KeyvStoreAdapter } from 'keyv';
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Keyv, KeyvStoreAdapter } from 'keyv';
 import { describeError, StoreError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ModelCard } from '../types.js';
@@ -47,6 +46,38 @@ function decodeRecord(value: unknown, url: string): DiskRecord | undefined {
   return record;
 }
 
+/** A Keyv instance, also one from another copy of the keyv package (the caller's own install). */
+function isKeyv(store: unknown, KeyvClass: typeof Keyv): store is Keyv {
+  if (store instanceof KeyvClass) return true;
+  const candidate = store as Partial<Keyv> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.get === 'function' &&
+    typeof candidate.disconnect === 'function' &&
+    typeof candidate.hooks === 'object' &&
+    typeof candidate.opts === 'object'
+  );
+}
+
+/**
+ * `mkdir -p` that gives up. Node's recursive mkdir retries forever, busying a thread-pool thread
+ * and a CPU for the life of the process, when a parent cannot be created and reports ENOENT (any
+ * path under /proc). Here each level is tried at most twice.
+ */
+async function ensureDir(dir: string, retried = false): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && (await stat(dir)).isDirectory()) return;
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || retried || parent === dir) throw error;
+    await ensureDir(parent);
+    await ensureDir(dir, true);
+  }
+}
+
 /**
  * The disk tier: Keyv over SQLite by default, or any Keyv store. A cache is an optimisation, so
  * every fault (missing or read-only directory, corrupt file, a store that throws or hangs) turns
@@ -90,7 +121,9 @@ export class DiskCache {
     const keyv = await this.#open();
     if (!keyv) return false;
     try {
-      await this.#deadline('set', keyv.set(record.url, { v: RECORD_VERSION, ...record }));
+      const stored = await this.#deadline('set', keyv.set(record.url, { v: RECORD_VERSION, ...record }));
+      // A Keyv built without throwOnErrors reports a failed write only through this result.
+      if (stored === false) throw new Error('the store refused the write');
       return true;
     } catch (error) {
       this.#degrade('set', error);
@@ -120,14 +153,17 @@ export class DiskCache {
   async #connect(): Promise<Keyv | undefined> {
     const { store, cacheDir, logger } = this.#options;
     try {
+      // Loaded on first use: a catalog with the disk tier off never loads Keyv or SQLite.
+      const { Keyv } = await import('keyv');
       let keyv: Keyv;
-      if (store instanceof Keyv) {
+      if (isKeyv(store, Keyv)) {
         keyv = store;
       } else if (store !== undefined) {
         keyv = new Keyv({ store, namespace: NAMESPACE, throwOnErrors: true });
       } else {
         const dir = cacheDir as string;
-        await this.#deadline('open', mkdir(dir, { recursive: true }));
+        await this.#deadline('open', ensureDir(dir));
+        const { default: KeyvSqlite } = await import('@keyv/sqlite');
         const sqlite = new KeyvSqlite({ uri: `sqlite://${join(dir, SQLITE_FILE)}`, busyTimeout: 5_000 });
         keyv = new Keyv({ store: sqlite, namespace: NAMESPACE, throwOnErrors: true });
         this.#ownsStore = true;

@@ -63,6 +63,36 @@ export class FakeUpstream {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** Stops listening, so connections are refused, until resume(); the port is kept. */
+  async pause(): Promise<void> {
+    const server = this.#server;
+    if (!server?.listening) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Listens again on the same port (retrying briefly if an outgoing socket holds it meanwhile). */
+  async resume(): Promise<void> {
+    const server = this.#server;
+    if (!server || server.listening) return;
+    const port = Number(new URL(this.#url).port);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, '127.0.0.1', () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+        return;
+      } catch (error) {
+        if (attempt >= 20 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+  }
+
   #serve(req: IncomingMessage, res: ServerResponse): void {
     const etag = this.etag();
     if (req.headers['if-none-match'] === etag) {
