@@ -1,6 +1,6 @@
 import { DiskCache, type DiskRecord } from './cache/disk.js';
 import { type CatalogEntry, MemoryCache } from './cache/memory.js';
-import { createModelSet, diffModelSets, parseDocument } from './document.js';
+import { createModelSet, diffModelSets, documentVersion, parseDocument } from './document.js';
 import { describeError, InvalidDocumentError, isUpstreamHttpError, type ModelsError } from './errors.js';
 import { countByProvider } from './filter.js';
 import {
@@ -268,24 +268,27 @@ class ModelCatalog implements Catalog {
   /** Reads the disk record, joined across concurrent callers; only a copy newer than memory's counts. */
   #readDisk(): Promise<CatalogEntry | undefined> {
     this.#diskReading ??= (async () => {
-      const record = await this.#disk.read(this.url);
-      if (record === undefined) return undefined;
+      const meta = await this.#disk.readMeta(this.url);
+      if (meta === undefined) return undefined;
       const held = this.#current;
-      if (held?.origin === 'upstream' && held.fetchedAt !== null && held.fetchedAt >= record.fetchedAt) {
+      if (held?.origin === 'upstream' && held.fetchedAt !== null && held.fetchedAt >= meta.fetchedAt) {
         return undefined;
       }
-      // Another process may have renewed the same document: keep the built set, take the new times.
-      const models =
-        held?.models.version === record.version
-          ? held.models
-          : createModelSet(record.cards, record.invalid, record.version);
+      const times = { etag: meta.etag, lastModified: meta.lastModified, fetchedAt: meta.fetchedAt };
+      // Another process renewed the document we hold: take its times, keep the built set.
+      if (held?.models.version === meta.version) return { ...held, origin: 'upstream' as const, ...times };
+      const record = await this.#disk.read(this.url);
+      if (record === undefined) return undefined;
+      // The cards key and the meta key are written one after the other: trust the cards' own times
+      // when another process is between the two writes.
+      const own = record.version === meta.version ? times : record;
       return {
-        models,
+        models: createModelSet(record.cards, record.invalid, record.version),
         origin: 'upstream' as const,
         url: this.url,
-        etag: record.etag,
-        lastModified: record.lastModified,
-        fetchedAt: record.fetchedAt,
+        etag: own.etag,
+        lastModified: own.lastModified,
+        fetchedAt: own.fetchedAt,
       };
     })().finally(() => {
       this.#diskReading = undefined;
@@ -355,10 +358,14 @@ class ModelCatalog implements Catalog {
       } else if (result.status === 'ok') {
         // With a copy to serve, parse off the event loop so requests are not stalled; with none,
         // requests are waiting for this document, and parsing in place is fastest.
+        // The same bytes again (a changed ETag, a mirror without validators): keep the built set,
+        // so routers keep their serialised bodies and nothing is parsed.
         const models =
-          prev === undefined
-            ? parseDocument(result.body, this.url)
-            : await parseOffThread(result.body, this.url, this.#abort.signal);
+          prev?.models.version === documentVersion(result.body)
+            ? prev.models
+            : prev === undefined
+              ? parseDocument(result.body, this.url)
+              : await parseOffThread(result.body, this.url, this.#abort.signal);
         this.#checkSanity(models, prev?.models);
         entry = {
           models,
@@ -442,9 +449,10 @@ class ModelCatalog implements Catalog {
 
   /** Another process sharing the store may have written a newer document meanwhile: never go back in time. */
   async #writeIfNewer(record: DiskRecord): Promise<void> {
-    const stored = await this.#disk.read(this.url);
+    const stored = await this.#disk.readMeta(this.url);
     if (stored !== undefined && stored.fetchedAt > record.fetchedAt) return;
-    await this.#disk.write(record);
+    // Same document already on disk: renew its times without rewriting every card.
+    await this.#disk.write(record, { cards: stored?.version !== record.version });
   }
 
   /** Loads the shipped snapshot once, joined across concurrent callers; a failure is final. */

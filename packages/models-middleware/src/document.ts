@@ -42,7 +42,7 @@ export function parseDocument(body: Buffer | string, origin: string): ModelSet {
   }
   // Hashing the bytes is ~20x cheaper than hashing the cards, and a document that changed only
   // in fields we do not read still counts as a new version, which is true.
-  return createModelSet(cards, invalid, hash(body));
+  return createModelSet(cards, invalid, documentVersion(body));
 }
 
 /** Builds the immutable set (index and version) around cards, e.g. ones read back from disk. */
@@ -55,6 +55,11 @@ export function createModelSet(cards: readonly ModelCard[], invalid: number, ver
     invalid,
     version: version ?? hash(JSON.stringify(cards)),
   });
+}
+
+/** The version a document's bytes give its set: compare it before parsing to skip unchanged documents. */
+export function documentVersion(body: Buffer | string): string {
+  return hash(body);
 }
 
 /** A short content hash: equal inputs, equal versions. */

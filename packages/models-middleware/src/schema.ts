@@ -1,33 +1,25 @@
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
+import { CARD_FLAGS } from './card.js';
 
 /**
  * The fields of a LiteLLM entry this package reads, with the types real data has. Unknown fields
  * are allowed: LiteLLM adds new ones every few weeks. Prices are checked because a proxy may
  * bill from them; a wrong type anywhere we read makes the whole entry invalid, never half-used.
  */
+const tokenCount = { type: 'integer', minimum: 0 } as const;
+const price = { type: 'number', minimum: 0 } as const;
+const stringList = { type: 'array', items: { type: 'string' } } as const;
+
+/** The card's flags, and a few more whose types are checked because proxies read them too. */
 const SUPPORT_FLAGS = [
-  'supports_vision',
-  'supports_function_calling',
-  'supports_parallel_function_calling',
-  'supports_tool_choice',
-  'supports_response_schema',
-  'supports_prompt_caching',
-  'supports_system_messages',
-  'supports_assistant_prefill',
-  'supports_computer_use',
-  'supports_pdf_input',
-  'supports_reasoning',
+  ...CARD_FLAGS,
   'supports_web_search',
   'supports_audio_input',
   'supports_audio_output',
 ] as const;
 
 export type SupportFlag = (typeof SUPPORT_FLAGS)[number];
-
-const tokenCount = { type: 'integer', minimum: 0 } as const;
-const price = { type: 'number', minimum: 0 } as const;
-const stringList = { type: 'array', items: { type: 'string' } } as const;
 
 export const entrySchema = {
   type: 'object',

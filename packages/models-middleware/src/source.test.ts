@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { brotliCompressSync, deflateSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { isAxiosError } from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURE_PATH } from '../test/support/fixture.js';
 import {
   BodyTooLargeError,
   UpstreamHttpError,
@@ -23,10 +24,7 @@ import {
   type SourceOptions,
 } from './source.js';
 
-const FIXTURE = new URL(
-  '../../../../shared/fixtures/litellm/model_prices_and_context_window.2026-07-24.json',
-  import.meta.url,
-);
+const FIXTURE = FIXTURE_PATH;
 const FIXTURE_SHA256 = '4c6858bb791bd06e91e767670a58e088190f19579d11785217aa418edfd4fe51';
 const OPTIONS: SourceOptions = { timeoutMs: 3_000, maxBytes: 2_000_000 };
 

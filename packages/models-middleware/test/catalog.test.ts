@@ -341,3 +341,52 @@ describe('SQLite faults degrade to memory only', () => {
     expect((await readFile(join(dir, SQLITE_FILE))).length).toBeGreaterThan(0);
   });
 });
+
+describe('unchanged documents cost no parse and no rewrite', () => {
+  it('keeps the built set when the bytes are the same under a new ETag, and writes only the meta key', async () => {
+    const upstream = await new FakeUpstream(fixtureBytes()).start();
+    const writes: string[] = [];
+    const store = new Map<unknown, unknown>();
+    const spy = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'set') {
+          return (key: unknown, value: unknown) => {
+            writes.push(String(key));
+            return target.set(key, value);
+          };
+        }
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    let n = 0;
+    upstream.handle = (_req, res) => {
+      n++;
+      res.writeHead(200, { ETag: `"v${n}"`, 'Content-Type': 'application/json' });
+      res.end(fixtureBytes());
+    };
+    const clock = new ManualClock(FIXED_NOW);
+    const catalog = createCatalog({ url: upstream.url, store: spy, clock, snapshot: false });
+    try {
+      const first = await catalog.get();
+      await catalog.refresh();
+      expect(writes.filter((k) => !k.includes('meta:'))).toHaveLength(1);
+      clock.advance(1000);
+      const report = await catalog.refresh();
+      expect(report).toMatchObject({ ok: true, changed: false, notModified: false });
+      expect((await catalog.get()).models).toBe(first.models);
+      // The cards were written once; later refreshes only renewed the meta key.
+      expect(writes.filter((k) => !k.includes('meta:'))).toHaveLength(1);
+      expect(writes.filter((k) => k.includes('meta:')).length).toBeGreaterThanOrEqual(3);
+      expect(catalog.status()).toMatchObject({ ageMs: 0, stale: false });
+      // A restart reads the renewed times.
+      const restarted = createCatalog({ url: upstream.url, store: spy, clock, snapshot: false });
+      expect((await restarted.get()).source).toBe('disk');
+      expect(restarted.status().ageMs).toBe(0);
+      await restarted.close();
+    } finally {
+      await catalog.close();
+      await upstream.stop();
+    }
+  });
+});

@@ -22,7 +22,25 @@ export interface DiskRecord {
   readonly cards: readonly ModelCard[];
 }
 
+/** The freshness half of a record, stored under its own key. */
+export type DiskMeta = Pick<DiskRecord, 'url' | 'etag' | 'lastModified' | 'fetchedAt' | 'version'>;
+
 export type DiskState = 'ok' | 'off' | 'degraded';
+
+const META_PREFIX = 'meta:';
+
+function metaOf(record: DiskMeta): DiskMeta {
+  const { url, etag, lastModified, fetchedAt, version } = record;
+  return { url, etag, lastModified, fetchedAt, version };
+}
+
+function decodeMeta(value: unknown, url: string): DiskMeta | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const meta = value as DiskMeta & { v?: unknown };
+  if (meta.v !== RECORD_VERSION || meta.url !== url) return undefined;
+  if (typeof meta.fetchedAt !== 'number' || typeof meta.version !== 'string') return undefined;
+  return metaOf(meta);
+}
 
 export interface DiskCacheOptions {
   readonly cacheDir: string | false;
@@ -103,25 +121,49 @@ export class DiskCache {
     return this.#lastError;
   }
 
+  /**
+   * What is stored for `url` about freshness, without the cards: reading this is cheap, so a
+   * catalog that already holds the same version never reads (or deserialises) the cards again.
+   */
+  async readMeta(url: string): Promise<DiskMeta | undefined> {
+    const meta = decodeMeta(await this.#get(META_PREFIX + url), url);
+    if (meta !== undefined) return meta;
+    // A store written before the meta key existed, or whose meta write was lost: derive it.
+    const record = await this.read(url);
+    return record === undefined ? undefined : metaOf(record);
+  }
+
   /** The stored record for `url`, or undefined when there is none, it is unreadable, or the tier is off. */
   async read(url: string): Promise<DiskRecord | undefined> {
+    return decodeRecord(await this.#get(url), url);
+  }
+
+  /**
+   * Stores the record. With `cards: false` only the meta key is written (a 304 or an unchanged
+   * document renewed the times), sparing a rewrite of the whole catalog. `false` when the tier is
+   * off or the write failed.
+   */
+  async write(record: DiskRecord, { cards = true }: { cards?: boolean } = {}): Promise<boolean> {
+    if (cards && !(await this.#set(record.url, { v: RECORD_VERSION, ...record }))) return false;
+    return this.#set(META_PREFIX + record.url, { v: RECORD_VERSION, ...metaOf(record) });
+  }
+
+  async #get(key: string): Promise<unknown> {
     const keyv = await this.#open();
     if (!keyv) return undefined;
     try {
-      const value = await this.#deadline('get', keyv.get(url));
-      return decodeRecord(value, url);
+      return await this.#deadline('get', keyv.get(key));
     } catch (error) {
       this.#degrade('get', error);
       return undefined;
     }
   }
 
-  /** Stores the record; `false` when the tier is off or the write failed. */
-  async write(record: DiskRecord): Promise<boolean> {
+  async #set(key: string, value: unknown): Promise<boolean> {
     const keyv = await this.#open();
     if (!keyv) return false;
     try {
-      const stored = await this.#deadline('set', keyv.set(record.url, { v: RECORD_VERSION, ...record }));
+      const stored = await this.#deadline('set', keyv.set(key, value));
       // A Keyv built without throwOnErrors reports a failed write only through this result.
       if (stored === false) throw new Error('the store refused the write');
       return true;

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fixtureDocument } from '../../test/support/fixture.js';
 import type { ModelCard } from '../types.js';
 import {
   anthropicError,
@@ -219,14 +219,7 @@ describe('newestFirst', () => {
   });
 
   it('keeps every alias of the fixture right before its dated twin', () => {
-    const fixture = new URL(
-      '../../../../../shared/fixtures/litellm/model_prices_and_context_window.2026-07-24.json',
-      import.meta.url,
-    );
-    const document = JSON.parse(readFileSync(fixture, 'utf8')) as Record<
-      string,
-      { litellm_provider?: unknown }
-    >;
+    const document = fixtureDocument() as Record<string, { litellm_provider?: unknown }>;
     const cards = Object.entries(document)
       .filter(([, entry]) => entry?.litellm_provider === 'anthropic')
       .map(([id]) => {

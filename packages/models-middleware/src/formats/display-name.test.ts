@@ -1,15 +1,10 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fixtureDocument } from '../../test/support/fixture.js';
 import { displayName, stripDate, UNKNOWN_MODEL_NAME } from './display-name.js';
 
-const FIXTURE = new URL(
-  '../../../../../shared/fixtures/litellm/model_prices_and_context_window.2026-07-24.json',
-  import.meta.url,
-);
-
 function fixtureIds(provider: string): string[] {
-  const document = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, unknown>;
+  const document = fixtureDocument() as Record<string, unknown>;
   return Object.entries(document)
     .filter(([, entry]) => (entry as { litellm_provider?: unknown } | null)?.litellm_provider === provider)
     .map(([id]) => id);
