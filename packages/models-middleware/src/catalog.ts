@@ -11,7 +11,7 @@ import {
   type ResolvedCatalogOptions,
   resolveCatalogOptions,
 } from './options.js';
-import { parseOffThread } from './parse.js';
+import { DocumentParser } from './parse.js';
 import { loadSnapshot } from './snapshot.js';
 import { createSource, type Source, type Validators } from './source.js';
 import type { CatalogSource, ModelSet } from './types.js';
@@ -105,6 +105,7 @@ class ModelCatalog implements Catalog {
   readonly #watched = new Set<string>();
   readonly #abort = new AbortController();
   readonly #writes = new Set<Promise<unknown>>();
+  readonly #parser = new DocumentParser();
   /** The entry in use, and the answer a memory hit on it gives (built once per entry). */
   #current: CatalogEntry | undefined;
   #currentOrigin: CatalogSource | null = null;
@@ -247,6 +248,7 @@ class ModelCatalog implements Catalog {
     this.#closed ??= (async () => {
       clearInterval(this.#timer);
       this.#abort.abort();
+      await this.#parser.close();
       await Promise.allSettled([...this.#writes]);
       await this.#disk.close();
       this.#memory.clear();
@@ -365,7 +367,7 @@ class ModelCatalog implements Catalog {
             ? prev.models
             : prev === undefined
               ? parseDocument(result.body, this.url)
-              : await parseOffThread(result.body, this.url, this.#abort.signal);
+              : await this.#parser.parse(result.body, this.url, this.#abort.signal);
         this.#checkSanity(models, prev?.models);
         entry = {
           models,

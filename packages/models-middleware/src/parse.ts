@@ -7,6 +7,7 @@ import type { ModelCard, ModelSet } from './types.js';
 
 /** What the main thread sends a parse worker. */
 export interface ParseRequest {
+  readonly id: number;
   readonly body: Uint8Array;
   readonly origin: string;
 }
@@ -14,43 +15,113 @@ export interface ParseRequest {
 /** What a parse worker answers. */
 export type ParseReply =
   | {
+      readonly id: number;
       readonly ok: true;
       readonly chunks: readonly string[];
       readonly invalid: number;
       readonly version: string;
     }
-  | { readonly ok: false; readonly detail: string };
+  | { readonly id: number; readonly ok: false; readonly detail: string };
 
 // Built code has the worker beside it; running from TypeScript sources (tests) it has not, and the
 // document is then parsed on the calling thread, with the same result.
 const WORKER_FILE = fileURLToPath(new URL('./parse-worker.js', import.meta.url));
 export const WORKER_AVAILABLE = existsSync(WORKER_FILE);
 
-const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** A worker unused this long exits, so an idle catalog holds no thread. */
+export const WORKER_IDLE_MS = 30_000;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Parses a fetched document without stalling the requests the process serves: JSON.parse,
- * validation and card building (~40 ms for the real document) run in a short-lived worker, and
- * the cards come back in chunks taken one per event-loop turn. Rejects with InvalidDocumentError.
+ * Parses fetched documents without stalling the requests the process serves: JSON.parse,
+ * validation and card building (~40 ms for the real document) run in a worker thread, and the
+ * cards come back in chunks taken one per event-loop turn. The worker is started on first use,
+ * kept while refreshes come, and ends after {@link WORKER_IDLE_MS} idle or on `close()`.
  */
-export async function parseOffThread(body: Buffer, origin: string, signal?: AbortSignal): Promise<ModelSet> {
-  if (!WORKER_AVAILABLE) return parseDocument(body, origin);
-  const reply = await new Promise<ParseReply>((resolve, reject) => {
-    const worker = new Worker(WORKER_FILE, { workerData: { body, origin } satisfies ParseRequest });
-    const abort = () => void worker.terminate();
-    signal?.addEventListener('abort', abort, { once: true });
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      signal?.removeEventListener('abort', abort);
-      reject(new InvalidDocumentError(origin, `parse worker exited with code ${code} before answering`));
-    });
-  });
-  if (!reply.ok) throw new InvalidDocumentError(origin, reply.detail);
-  const cards: ModelCard[] = [];
-  for (const chunk of reply.chunks) {
-    await nextTick();
-    for (const card of JSON.parse(chunk) as ModelCard[]) cards.push(card);
+export class DocumentParser {
+  #worker: Worker | undefined;
+  #idle: NodeJS.Timeout | undefined;
+  #nextId = 1;
+  #closed = false;
+
+  /** Rejects with InvalidDocumentError, or when `signal` aborts. One parse at a time per parser. */
+  async parse(body: Buffer, origin: string, signal?: AbortSignal): Promise<ModelSet> {
+    if (!WORKER_AVAILABLE || this.#closed) return parseDocument(body, origin);
+    clearTimeout(this.#idle);
+    try {
+      const reply = await this.#ask(body, origin, signal);
+      if (!reply.ok) throw new InvalidDocumentError(origin, reply.detail);
+      const cards: ModelCard[] = [];
+      for (const chunk of reply.chunks) {
+        await nextTurn();
+        for (const card of JSON.parse(chunk) as ModelCard[]) cards.push(card);
+      }
+      return createModelSet(cards, reply.invalid, reply.version);
+    } finally {
+      if (this.#worker !== undefined && !this.#closed) {
+        this.#idle = setTimeout(() => this.#stop(), WORKER_IDLE_MS);
+        this.#idle.unref();
+      }
+    }
   }
-  return createModelSet(cards, reply.invalid, reply.version);
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#idle);
+    await this.#stop();
+  }
+
+  #ask(body: Buffer, origin: string, signal: AbortSignal | undefined): Promise<ParseReply> {
+    const worker = this.#start();
+    const id = this.#nextId++;
+    // Keeps the process alive while it waits for the answer (a CLI's refresh, say).
+    worker.ref();
+    return new Promise<ParseReply>((resolve, reject) => {
+      const cleanup = () => {
+        worker.unref();
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onMessage = (reply: ParseReply) => {
+        if (reply.id !== id) return;
+        cleanup();
+        resolve(reply);
+      };
+      const onError = (error: Error) => {
+        cleanup();
+        reject(new InvalidDocumentError(origin, `parse worker failed: ${error.message}`, { cause: error }));
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        reject(new InvalidDocumentError(origin, `parse worker exited with code ${code} before answering`));
+      };
+      const onAbort = () => void this.#stop();
+      worker.on('message', onMessage);
+      worker.once('error', onError);
+      worker.once('exit', onExit);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      worker.postMessage({ id, body, origin } satisfies ParseRequest);
+    });
+  }
+
+  #start(): Worker {
+    if (this.#worker !== undefined) return this.#worker;
+    const worker = new Worker(WORKER_FILE);
+    // An idle worker must not keep the process alive.
+    worker.unref();
+    worker.once('exit', () => {
+      if (this.#worker === worker) this.#worker = undefined;
+    });
+    this.#worker = worker;
+    return worker;
+  }
+
+  async #stop(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    if (worker !== undefined) await worker.terminate();
+  }
 }

@@ -1,35 +1,57 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 // The worker only exists in built code: this suite runs against dist/, which `pnpm test` builds first.
-import { parseOffThread, WORKER_AVAILABLE } from '../dist/parse.js';
+import { DocumentParser, WORKER_AVAILABLE } from '../dist/parse.js';
 import { parseDocument } from '../src/document.js';
 import { fixtureBytes } from './support/fixture.js';
 
-describe('parseOffThread (built package, real worker thread)', () => {
+describe('DocumentParser (built package, real worker thread)', () => {
+  const parsers: DocumentParser[] = [];
+  const make = () => {
+    const parser = new DocumentParser();
+    parsers.push(parser);
+    return parser;
+  };
+  afterEach(async () => {
+    await Promise.all(parsers.splice(0).map((p) => p.close()));
+  });
+
   it('finds its worker beside the built code', () => {
     expect(WORKER_AVAILABLE).toBe(true);
   });
 
-  it('gives the same catalog as parsing on the calling thread', async () => {
-    const off = await parseOffThread(fixtureBytes(), 'fixture');
+  it('gives the same catalog as parsing on the calling thread, parse after parse on one worker', async () => {
+    const parser = make();
     const inline = parseDocument(fixtureBytes(), 'fixture');
-    expect(off.version).toBe(inline.version);
-    expect(off.invalid).toBe(inline.invalid);
-    expect(off.cards).toEqual(inline.cards);
-    expect(off.byId.get('gpt-5-codex')).toEqual(inline.byId.get('gpt-5-codex'));
+    for (let i = 0; i < 3; i++) {
+      const off = await parser.parse(fixtureBytes(), 'fixture');
+      expect(off.version).toBe(inline.version);
+      expect(off.invalid).toBe(inline.invalid);
+      expect(off.cards).toEqual(inline.cards);
+    }
   });
 
-  it('rejects a broken document with InvalidDocumentError naming the problem', async () => {
-    await expect(parseOffThread(Buffer.from('<html>'), 'u')).rejects.toMatchObject({
+  it('rejects a broken document with InvalidDocumentError naming the problem, and keeps working', async () => {
+    const parser = make();
+    await expect(parser.parse(Buffer.from('<html>'), 'u')).rejects.toMatchObject({
       name: 'InvalidDocumentError',
       detail: 'body is not JSON',
     });
-    await expect(parseOffThread(Buffer.from('[]'), 'u')).rejects.toThrow(/an array/);
+    await expect(parser.parse(Buffer.from('[]'), 'u')).rejects.toThrow(/an array/);
+    expect((await parser.parse(Buffer.from('{"m": {"litellm_provider": "p"}}'), 'u')).cards).toHaveLength(1);
   });
 
-  it('stops when the catalog closes', async () => {
+  it('stops the worker when the caller aborts, and starts a new one for the next parse', async () => {
+    const parser = make();
     const controller = new AbortController();
-    const pending = parseOffThread(fixtureBytes(), 'u', controller.signal);
+    const pending = parser.parse(fixtureBytes(), 'u', controller.signal);
     controller.abort();
     await expect(pending).rejects.toThrow(/exited/);
+    expect((await parser.parse(fixtureBytes(), 'u')).cards.length).toBeGreaterThan(2000);
+  });
+
+  it('parses on the calling thread once closed', async () => {
+    const parser = make();
+    await parser.close();
+    expect((await parser.parse(fixtureBytes(), 'u')).cards.length).toBeGreaterThan(2000);
   });
 });
