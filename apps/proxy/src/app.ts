@@ -6,10 +6,8 @@ import { performance } from 'node:perf_hooks';
 import {
   type CatalogSource,
   type CatalogStatus,
-  DEFAULT_MODES,
   type ModelsRouter,
   modelsRouter,
-  selectModels,
 } from '@ccproxy/models-middleware';
 import express, { type Express, type RequestHandler } from 'express';
 import { type Logger as PinoLogger, pino } from 'pino';
@@ -137,19 +135,13 @@ export function createApp(config: ProxyConfig, deps: AppDeps = {}): ProxyApp {
     const fields: Record<string, unknown> = {};
     const failures = new Set<string>();
     for (const { plugin, result } of loaded) {
-      const { catalog } = plugin.router;
-      const filter = { provider: plugin.provider, modes: DEFAULT_MODES, includeDeprecated: false };
-      let listed = selectModels(result.models, filter, catalog.options.clock.now()).length;
-      let source: string = result.source;
-      if (listed === 0) {
-        // The router answers with the plugin's built-in cards when the catalog has none for it.
-        listed = PLUGINS[plugin.name].fallback.length;
-        source = 'fallback';
-      }
+      const status = plugin.router.status();
+      // When the catalog has nothing for the plugin, the router answers with its built-in cards.
+      const source = status.fallback ? 'fallback' : (status.catalog.source ?? result.source);
+      const listed = status.listed ?? 0;
       fields[plugin.name] = { source, listed, models: result.models.cards.length };
       parts.push(`${plugin.name} lists ${listed} models from ${source}`);
-      const lastError = catalog.status().lastError;
-      if (lastError !== null) failures.add(lastError.message);
+      if (status.catalog.lastError !== null) failures.add(status.catalog.lastError.message);
     }
     const shared = plugins.length > 1 && new Set(plugins.map((plugin) => plugin.router.catalog)).size === 1;
     const sharing = shared ? ' (one shared catalog)' : '';

@@ -66,7 +66,9 @@ export interface RouterStatus {
   readonly format: ResponseFormat;
   /** Models the list shows now (`null` before the catalog's first load). */
   readonly listed: number | null;
-  /** The tier of the last answer. */
+  /** The list is the router's `fallback` cards (no catalog, or none of its models for `provider`). */
+  readonly fallback: boolean;
+  /** The tier of the last answer (`null` before one). */
   readonly source: CatalogSource | null;
   readonly catalog: CatalogStatus;
 }
@@ -287,8 +289,15 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
     status: {
       value: (): RouterStatus => {
         const current = catalog.peek();
-        const listed = current === undefined ? (view?.byId.size ?? null) : viewFor(current).byId.size;
-        return { provider, format, listed, source: lastSource, catalog: catalog.status() };
+        const v = current === undefined ? view : viewFor(current);
+        return {
+          provider,
+          format,
+          listed: v?.byId.size ?? null,
+          fallback: v?.sourceIsFallback ?? false,
+          source: lastSource,
+          catalog: catalog.status(),
+        };
       },
     },
     close: { value: () => release() },

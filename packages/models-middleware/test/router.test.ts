@@ -277,6 +277,7 @@ describe.each(EXPRESS_VERSIONS)('modelsRouter on %s', (_name, makeApp) => {
       const app = mount({ provider: 'no-such-provider', fallback: [{ id: 'm1' }] });
       const res = await request(app).get('/v1/models').expect(200);
       expect(res.headers[SOURCE_HEADER]).toBe('fallback');
+      expect(routers.at(-1)?.status()).toMatchObject({ listed: 1, fallback: true, source: 'fallback' });
       expect(res.body.data.map((m: { id: string }) => m.id)).toEqual(['m1']);
     });
 
@@ -337,6 +338,7 @@ describe.each(EXPRESS_VERSIONS)('modelsRouter on %s', (_name, makeApp) => {
       await request(proxyApp(makeApp, router)).get('/v1/models').expect(200);
       expect(router.status()).toMatchObject({
         listed: EXPECTED.anthropic,
+        fallback: false,
         source: 'upstream',
         catalog: { source: 'upstream' },
       });
