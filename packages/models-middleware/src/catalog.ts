@@ -367,7 +367,7 @@ class ModelCatalog implements Catalog {
             ? prev.models
             : prev === undefined
               ? parseDocument(result.body, this.url)
-              : await this.#parser.parse(result.body, this.url, this.#abort.signal);
+              : await this.#parser.parse(result.body, this.url, this.#abort.signal, this.options.timeoutMs);
         this.#checkSanity(models, prev?.models);
         entry = {
           models,

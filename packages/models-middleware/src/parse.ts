@@ -45,12 +45,16 @@ export class DocumentParser {
   #nextId = 1;
   #closed = false;
 
-  /** Rejects with InvalidDocumentError, or when `signal` aborts. One parse at a time per parser. */
-  async parse(body: Buffer, origin: string, signal?: AbortSignal): Promise<ModelSet> {
+  /**
+   * Rejects with InvalidDocumentError, when `signal` aborts, or when the worker has not answered
+   * within `deadlineMs` (a worker that never answers, say one from another build after an
+   * in-place upgrade, must not hold every later refresh). One parse at a time per parser.
+   */
+  async parse(body: Buffer, origin: string, signal?: AbortSignal, deadlineMs = 30_000): Promise<ModelSet> {
     if (!WORKER_AVAILABLE || this.#closed) return parseDocument(body, origin);
     clearTimeout(this.#idle);
     try {
-      const reply = await this.#ask(body, origin, signal);
+      const reply = await this.#ask(body, origin, signal, deadlineMs);
       if (!reply.ok) throw new InvalidDocumentError(origin, reply.detail);
       const cards: ModelCard[] = [];
       for (const chunk of reply.chunks) {
@@ -72,13 +76,24 @@ export class DocumentParser {
     await this.#stop();
   }
 
-  #ask(body: Buffer, origin: string, signal: AbortSignal | undefined): Promise<ParseReply> {
+  #ask(
+    body: Buffer,
+    origin: string,
+    signal: AbortSignal | undefined,
+    deadlineMs: number,
+  ): Promise<ParseReply> {
     const worker = this.#start();
     const id = this.#nextId++;
     // Keeps the process alive while it waits for the answer (a CLI's refresh, say).
     worker.ref();
     return new Promise<ParseReply>((resolve, reject) => {
+      const deadline = setTimeout(() => {
+        cleanup();
+        void this.#stop();
+        reject(new InvalidDocumentError(origin, `parse worker did not answer within ${deadlineMs} ms`));
+      }, deadlineMs);
       const cleanup = () => {
+        clearTimeout(deadline);
         worker.unref();
         worker.off('message', onMessage);
         worker.off('error', onError);

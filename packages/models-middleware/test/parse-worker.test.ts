@@ -55,3 +55,19 @@ describe('DocumentParser (built package, real worker thread)', () => {
     expect((await parser.parse(fixtureBytes(), 'u')).cards.length).toBeGreaterThan(2000);
   });
 });
+
+describe('a worker that never answers', () => {
+  it('is stopped at the deadline, and the next parse gets a new worker', async () => {
+    const parser = new DocumentParser();
+    try {
+      // A body this size takes the worker tens of ms; a 1 ms deadline expires first.
+      await expect(parser.parse(fixtureBytes(), 'u', undefined, 1)).rejects.toMatchObject({
+        name: 'InvalidDocumentError',
+        detail: 'parse worker did not answer within 1 ms',
+      });
+      expect((await parser.parse(fixtureBytes(), 'u')).cards.length).toBeGreaterThan(2000);
+    } finally {
+      await parser.close();
+    }
+  });
+});
