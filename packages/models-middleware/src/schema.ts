@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 import { CARD_FLAGS } from './card.js';
+import { validate as generatedValidate } from './entry-validator.generated.js';
 
 /**
  * The fields of a LiteLLM entry this package reads, with the types real data has. Unknown fields
@@ -25,8 +25,8 @@ export const entrySchema = {
   type: 'object',
   required: ['litellm_provider'],
   properties: {
-    litellm_provider: { type: 'string', minLength: 1 },
-    mode: { type: 'string', minLength: 1 },
+    litellm_provider: { type: 'string', pattern: '\\S' },
+    mode: { type: 'string', pattern: '\\S' },
     max_input_tokens: tokenCount,
     max_output_tokens: tokenCount,
     max_tokens: tokenCount,
@@ -53,28 +53,11 @@ export interface LiteLLMEntry {
   readonly [flag: `supports_${string}`]: boolean | undefined;
 }
 
-const require = createRequire(import.meta.url);
-let validate: ValidateFunction<LiteLLMEntry> | undefined;
-
-/**
- * Compiled once per process, on first use: loading Ajv and generating the validator is the
- * expensive part, and a restart served from the disk cache needs neither.
- */
-function validator(): ValidateFunction<LiteLLMEntry> {
-  if (validate === undefined) {
-    const { Ajv } = require('ajv') as typeof import('ajv');
-    validate = new Ajv({ allErrors: false, strict: true }).compile<LiteLLMEntry>(entrySchema);
-  }
-  return validate;
-}
+// Ajv compiled `entrySchema` ahead of time (scripts/generate-validator.mjs; a test keeps the two
+// in step), so neither a process start nor a parse worker pays for Ajv's code generation.
+const validate = generatedValidate as ValidateFunction<LiteLLMEntry>;
 
 /** Does a plain object read from the document match the schema? */
 export function isValidEntry(value: unknown): value is LiteLLMEntry {
-  return validator()(value);
-}
-
-/** Why the last `isValidEntry` call failed, for debug logs. */
-export function lastValidationError(): string {
-  const first = validate?.errors?.[0];
-  return first ? `${first.instancePath || '/'} ${first.message ?? 'is invalid'}` : 'is invalid';
+  return validate(value);
 }
