@@ -363,7 +363,7 @@ class ModelCatalog implements Catalog {
         // The same bytes again (a changed ETag, a mirror without validators): keep the built set,
         // so routers keep their serialised bodies and nothing is parsed.
         const models =
-          prev?.models.version === documentVersion(result.body)
+          prev !== undefined && prev.models.version === documentVersion(result.body)
             ? prev.models
             : prev === undefined
               ? parseDocument(result.body, this.url)
