@@ -6,7 +6,7 @@
  */
 
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
@@ -231,9 +231,15 @@ function createFileSource(target: URL, settings: Settings): Source {
         if (validators?.lastModified === lastModified) return NOT_MODIFIED;
         // For a .gz file this is the compressed size; inflating it only grows it.
         if (stats.size > maxBytes) throw new BodyTooLargeError(url, maxBytes);
-        const file = createReadStream(filePath, { signal });
-        const stream = gzipped ? pipeline(file, createGunzip(), noop) : file;
-        // Still capped: a .gz inflates past its size, and a file may grow after stat().
+        if (!gzipped) {
+          // One read: a stream would cost ~10x more for a document of this size. A file that grew
+          // past the cap after stat() is still refused.
+          const body = await readFile(filePath, { signal });
+          if (body.length > maxBytes) throw new BodyTooLargeError(url, maxBytes);
+          return okResult(body, undefined, lastModified);
+        }
+        // Capped while inflating: a .gz grows past its own size.
+        const stream = pipeline(createReadStream(filePath, { signal }), createGunzip(), noop);
         const body = await readCapped(stream, url, maxBytes);
         return okResult(body, undefined, lastModified);
       } catch (error) {
