@@ -272,7 +272,7 @@ describe.each(BAD_STORES)('store: $name', (bad) => {
     const again = performance.now();
     r.clock.advance(2 * 3_600_000);
     await expectFullLists(r, ['memory']);
-    expect(performance.now() - again).toBeLessThan(100 + 500);
+    expect(performance.now() - again).toBeLessThan(2_000);
     expect(r.errors).toEqual([]);
   });
 
@@ -290,7 +290,7 @@ describe.each(BAD_STORES)('store: $name', (bad) => {
     await catalog.get();
     const started = performance.now();
     await catalog.close();
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
 

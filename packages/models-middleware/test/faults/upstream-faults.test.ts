@@ -267,7 +267,7 @@ describe.each(FAULTS)('upstream fault: $name', (fault) => {
     const fetches = upstream.count;
     const again = performance.now();
     await request(r.openai).get('/v1/models').expect(200);
-    expect(performance.now() - again).toBeLessThan(200);
+    expect(performance.now() - again).toBeLessThan(1_000);
     expect(upstream.count).toBe(fetches);
     expect(r.errors).toEqual([]);
   });
@@ -290,7 +290,7 @@ describe.each(FAULTS)('upstream fault: $name', (fault) => {
     const fetches = upstream.count;
     const again = performance.now();
     await request(r.openai).get('/v1/models').expect(200);
-    expect(performance.now() - again).toBeLessThan(200);
+    expect(performance.now() - again).toBeLessThan(1_000);
     expect(upstream.count).toBe(fetches);
     expect(r.errors).toEqual([]);
   });
