@@ -40,7 +40,7 @@ describe('official SDKs accept the output', () => {
   });
 
   it('openai: lists and retrieves models, and surfaces a 404 as NotFoundError', async () => {
-    const client = new OpenAI({ baseURL: `${base}/openai/v1`, apiKey: 'sk-test', maxRetries: 0 });
+    const client = new OpenAI({ baseURL: `${base}/openai/v1`, apiKey: 'sk-test' });
     const ids: string[] = [];
     for await (const model of client.models.list()) ids.push(model.id);
     expect(ids).toHaveLength(EXPECTED.openai);
@@ -54,7 +54,7 @@ describe('official SDKs accept the output', () => {
   });
 
   it('anthropic: auto-paginates over several pages, retrieves, and surfaces a 404 as NotFoundError', async () => {
-    const client = new Anthropic({ baseURL: `${base}/anthropic`, apiKey: 'sk-ant-test', maxRetries: 0 });
+    const client = new Anthropic({ baseURL: `${base}/anthropic`, apiKey: 'sk-ant-test' });
     const ids: string[] = [];
     let pages = 0;
     const first = await client.models.list({ limit: 5 });
