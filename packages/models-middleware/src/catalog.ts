@@ -54,6 +54,8 @@ export interface CatalogStatus {
   readonly lastError: { readonly name: string; readonly message: string; readonly at: string } | null;
   readonly refreshing: boolean;
   readonly disk: 'ok' | 'off' | 'degraded';
+  /** Why the disk tier was turned off, when it was (`degraded`). */
+  readonly diskError: string | null;
 }
 
 /** A LiteLLM catalog behind its cache tiers. Shared by any number of routers. */
@@ -241,6 +243,7 @@ class ModelCatalog implements Catalog {
         : null,
       refreshing: this.#fetching !== undefined,
       disk: this.#disk.state,
+      diskError: this.#disk.lastError?.message ?? null,
     };
   }
 

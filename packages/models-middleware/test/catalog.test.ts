@@ -268,6 +268,7 @@ describe.each(backends)('catalog tiers over %s', (_name, backend) => {
       lastError: null,
       refreshing: false,
       disk: 'ok',
+      diskError: null,
     });
   });
 });
@@ -292,6 +293,7 @@ describe('SQLite faults degrade to memory only', () => {
       await catalog.refresh();
       expect((await catalog.get()).source).toBe('memory');
       await vi.waitFor(() => expect(catalog.status().disk).toBe('degraded'));
+      expect(catalog.status().diskError).toMatch(/cache store (open|get|set) failed/);
       expect(logger.at('warn').filter((l) => /disk cache failed/.test(l.msg ?? ''))).toHaveLength(1);
     } finally {
       await catalog.close();
