@@ -3,6 +3,7 @@
  * for requests with `anthropic-version` or under an Anthropic plugin's mount, OpenAI's otherwise.
  * The models routers answer their own 404s; these cover every other path and any `next(err)`.
  */
+import { anthropicError, openaiError } from '@ccproxy/models-middleware';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
@@ -18,13 +19,14 @@ export function dialectOf(anthropicMounts: readonly string[]): (req: Request) =>
   };
 }
 
+/** The same envelopes the models routers answer with, from the package. */
 function body(dialect: Dialect, status: number, message: string): object {
   if (dialect === 'anthropic') {
     const type = status === 404 ? 'not_found_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
-    return { type: 'error', error: { type, message } };
+    return anthropicError(type, message);
   }
   const type = status >= 500 ? 'server_error' : 'invalid_request_error';
-  return { error: { message, type, param: null, code: status === 404 ? 'not_found' : null } };
+  return openaiError(message, type, null, status === 404 ? 'not_found' : null);
 }
 
 export function notFoundHandler(dialect: (req: Request) => Dialect): RequestHandler {

@@ -18,8 +18,11 @@ export {
   UpstreamTimeoutError,
 } from './errors.js';
 export { selectModels } from './filter.js';
-export type { AnthropicModelInfo } from './formats/anthropic.js';
+export type { AnthropicErrorBody, AnthropicModelInfo } from './formats/anthropic.js';
+export { anthropicError } from './formats/anthropic.js';
 export { displayName } from './formats/display-name.js';
+export type { OpenAIErrorBody } from './formats/openai.js';
+export { openaiError } from './formats/openai.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
 export type { CatalogOptions, FallbackModel, ResponseFormat } from './options.js';

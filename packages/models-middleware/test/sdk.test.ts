@@ -1,5 +1,4 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
 import express from 'express';
 import OpenAI from 'openai';
@@ -8,6 +7,7 @@ import { type Catalog, createCatalog } from '../src/catalog.js';
 import { modelsRouter } from '../src/router.js';
 import { ManualClock } from './support/clock.js';
 import { EXPECTED, FIXED_NOW, fixtureBytes } from './support/fixture.js';
+import { closeServer, listen } from './support/http.js';
 import { FakeUpstream } from './support/upstream.js';
 
 /** The official SDKs, pointed at a real server on 127.0.0.1:0 that mounts the router like a proxy. */
@@ -28,13 +28,11 @@ describe('official SDKs accept the output', () => {
     const app = express();
     app.use('/openai/v1', modelsRouter({ provider: 'openai', catalog }));
     app.use('/anthropic/v1', modelsRouter({ provider: 'anthropic', catalog }));
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = createServer(app);
+    base = await listen(server);
   });
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await closeServer(server);
     await catalog.close();
     await upstream.stop();
   });
