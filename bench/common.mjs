@@ -1,15 +1,32 @@
-// Shared by the orchestrator (run.mjs) and the processes it starts. No side effects on import.
+// Shared by the orchestrator (run.mjs) and the processes it starts. The only side effect on import
+// is writing the plain fixture to the temp directory once.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 
 export const PKG_DIR = fileURLToPath(new URL('../packages/models-middleware/', import.meta.url));
 /** The built package, as a consumer would import it. */
 export const PKG_URL = new URL('../packages/models-middleware/dist/index.js', import.meta.url).href;
-export const FIXTURE =
-  process.env.BENCH_FIXTURE ??
-  fileURLToPath(
-    new URL('../../shared/fixtures/litellm/model_prices_and_context_window.2026-07-24.json', import.meta.url),
-  );
+/**
+ * The real LiteLLM document (a plain JSON file: the cold build reads it as a `file:` source). The
+ * repository commits it gzipped; the first import writes the plain copy to the temp directory.
+ */
+export const FIXTURE = process.env.BENCH_FIXTURE ?? plainFixture();
+
+function plainFixture() {
+  const target = join(tmpdir(), 'ccproxy-bench-model_prices_and_context_window.2026-07-24.json');
+  if (!existsSync(target)) {
+    const gz = new URL(
+      '../fixtures/litellm/model_prices_and_context_window.2026-07-24.json.gz',
+      import.meta.url,
+    );
+    writeFileSync(target, gunzipSync(readFileSync(gz)));
+  }
+  return target;
+}
 
 // Express is a peer dependency of the package, installed in its node_modules only.
 const requireFromPkg = createRequire(new URL('../packages/models-middleware/package.json', import.meta.url));

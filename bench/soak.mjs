@@ -18,11 +18,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHistogram, performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
+import { FIXTURE } from './common.mjs';
 
 const DEFAULT_SECONDS = 60;
 /** Concurrent request loops, one keep-alive socket each. */
@@ -63,9 +63,6 @@ Options:
   -h, --help     Show this help
 `;
 
-const FIXTURE = fileURLToPath(
-  new URL('../../shared/fixtures/litellm/model_prices_and_context_window.2026-07-24.json', import.meta.url),
-);
 const APP_URL = new URL('../apps/proxy/dist/app.js', import.meta.url).href;
 const CONFIG_URL = new URL('../apps/proxy/dist/config.js', import.meta.url).href;
 // pino is the app's dependency, installed in its node_modules only.

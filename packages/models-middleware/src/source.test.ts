@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { getEventListeners } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { brotliCompressSync, deflateSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { isAxiosError } from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_PATH } from '../test/support/fixture.js';
+import { fixtureBytes } from '../test/support/fixture.js';
 import {
   BodyTooLargeError,
   UpstreamHttpError,
@@ -24,7 +24,6 @@ import {
   type SourceOptions,
 } from './source.js';
 
-const FIXTURE = FIXTURE_PATH;
 const FIXTURE_SHA256 = '4c6858bb791bd06e91e767670a58e088190f19579d11785217aa418edfd4fe51';
 const OPTIONS: SourceOptions = { timeoutMs: 3_000, maxBytes: 2_000_000 };
 
@@ -99,7 +98,7 @@ let fixture: Buffer;
 let tmp: string;
 
 beforeAll(async () => {
-  fixture = await readFile(FIXTURE);
+  fixture = fixtureBytes();
   tmp = await mkdtemp(path.join(os.tmpdir(), 'models-source-'));
 });
 

@@ -1,14 +1,19 @@
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 
-/** The real LiteLLM document of 2026-07-24, shared by every test (read-only, beside the repo). */
-export const FIXTURE_PATH = new URL(
-  '../../../../../shared/fixtures/litellm/model_prices_and_context_window.2026-07-24.json',
+/**
+ * The real LiteLLM document of 2026-07-24 (sha256 4c6858bb…fe51), gzipped and committed in the
+ * repository's `fixtures/` so a clone alone runs every test. The shipped snapshot may be
+ * refreshed; this copy never is, so the expected counts below stay true.
+ */
+export const FIXTURE_GZ_PATH = new URL(
+  '../../../../fixtures/litellm/model_prices_and_context_window.2026-07-24.json.gz',
   import.meta.url,
 );
 
 let cached: Buffer | undefined;
 export function fixtureBytes(): Buffer {
-  cached ??= readFileSync(FIXTURE_PATH);
+  cached ??= gunzipSync(readFileSync(FIXTURE_GZ_PATH));
   return cached;
 }
 
