@@ -1,5 +1,6 @@
 import { DiskCache, type DiskRecord } from './cache/disk.js';
 import { type CatalogEntry, MemoryCache } from './cache/memory.js';
+import type { Clock } from './clock.js';
 import { createModelSet, diffModelSets, documentVersion, parseDocument } from './document.js';
 import { describeError, InvalidDocumentError, isUpstreamHttpError, type ModelsError } from './errors.js';
 import { countByProvider } from './filter.js';
@@ -62,28 +63,23 @@ export interface CatalogStatus {
 export interface Catalog {
   readonly url: string;
   readonly options: ResolvedCatalogOptions;
+  /** The catalog's time source; routers judge deprecation dates by it. */
+  readonly clock: Clock;
   /** The current catalog: memory, then disk, then upstream, then the shipped snapshot. Never rejects. */
   get(): Promise<CatalogResult>;
   /** The in-memory answer without waiting, when there is a fresh one (and starts a background refresh if it is past `ttl`). */
   peek(): CatalogResult | undefined;
   /** Fetches now (conditionally), whatever the TTL. Never rejects: failures are in the report. */
   refresh(): Promise<RefreshReport>;
-  /**
-   * Marks a provider as served: a document that lists none of its models while the last good one
-   * did is rejected by the sanity check. {@link modelsRouter} watches its provider.
-   */
-  watch(provider: string): void;
   status(): CatalogStatus;
+  /**
+   * Resolves once no fetch, parse or cache write is in flight (including ones that start while it
+   * waits). Tests await it instead of polling; a CLI awaits it before exiting.
+   */
+  idle(): Promise<void>;
   /** Stops timers, aborts a fetch in flight, waits for cache writes and closes the store it opened. */
   close(): Promise<void>;
 }
-
-/**
- * How long a request that finds nothing cached waits for the first fetch when the snapshot could
- * answer instead. Claude Code gives up on model discovery after about 3 s; the fetch goes on in
- * the background and its document replaces the snapshot when it lands.
- */
-const COLD_WAIT_MS = 2_000;
 
 const EMPTY_SET: ModelSet = createModelSet([], 0, 'empty');
 const FALLBACK_RESULT: CatalogResult = Object.freeze({
@@ -98,13 +94,18 @@ export function createCatalog(options: CatalogOptions = {}): Catalog {
   return new ModelCatalog(resolveCatalogOptions(options));
 }
 
+/** Adds a provider to a catalog's sanity check after creation (routers sharing one by options). */
+export function protectProvider(catalog: Catalog, provider: string): void {
+  if (catalog instanceof ModelCatalog) catalog.protectedProviders.add(provider);
+}
+
 class ModelCatalog implements Catalog {
   readonly url: string;
   readonly options: ResolvedCatalogOptions;
   readonly #source: Source;
   readonly #memory: MemoryCache;
   readonly #disk: DiskCache;
-  readonly #watched = new Set<string>();
+  readonly protectedProviders: Set<string>;
   readonly #abort = new AbortController();
   readonly #writes = new Set<Promise<unknown>>();
   readonly #parser = new DocumentParser();
@@ -125,6 +126,7 @@ class ModelCatalog implements Catalog {
 
   constructor(options: ResolvedCatalogOptions) {
     this.options = options;
+    this.protectedProviders = new Set(options.providers);
     this.#source = createSource(options.url, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes });
     this.url = this.#source.url;
     this.#memory = new MemoryCache({ ttl: options.memoryTtl, clock: options.clock });
@@ -140,8 +142,18 @@ class ModelCatalog implements Catalog {
     }
   }
 
-  watch(provider: string): void {
-    this.#watched.add(provider);
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
+  async idle(): Promise<void> {
+    for (;;) {
+      const pending = [this.#fetching, this.#diskReading, this.#snapshotLoading, ...this.#writes].filter(
+        (p): p is Promise<unknown> => p !== undefined,
+      );
+      if (pending.length === 0) return;
+      await Promise.allSettled(pending);
+    }
   }
 
   peek(): CatalogResult | undefined {
@@ -309,7 +321,7 @@ class ModelCatalog implements Catalog {
     this.#fetchJoined().catch(() => {});
   }
 
-  /** The fetch's entry; `undefined` when it failed, or is still running after COLD_WAIT_MS and the snapshot can answer. */
+  /** The fetch's entry; `undefined` when it failed, or is still running after `coldWaitMs` and the snapshot can answer. */
   async #firstFetch(): Promise<CatalogEntry | undefined> {
     const fetched = this.#fetchJoined().then(
       (outcome) => outcome.entry,
@@ -318,7 +330,7 @@ class ModelCatalog implements Catalog {
     if (!this.options.snapshot || this.#snapshotFailed) return fetched;
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), COLD_WAIT_MS);
+      timer = setTimeout(() => resolve(undefined), this.options.coldWaitMs);
       timer.unref();
     });
     try {
@@ -425,7 +437,7 @@ class ModelCatalog implements Catalog {
     }
     const before = countByProvider(prev);
     const after = countByProvider(next);
-    for (const provider of this.#watched) {
+    for (const provider of this.protectedProviders) {
       if (provider === 'all') continue;
       if ((before.get(provider) ?? 0) > 0 && (after.get(provider) ?? 0) === 0) {
         throw new InvalidDocumentError(

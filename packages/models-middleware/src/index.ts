@@ -27,6 +27,7 @@ export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
 export type { CatalogOptions, FallbackModel, ResponseFormat } from './options.js';
 export {
+  DEFAULT_COLD_WAIT_MS,
   DEFAULT_MAX_AGE_SECONDS,
   DEFAULT_MAX_BYTES,
   DEFAULT_MEMORY_TTL,

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { systemClock } from './clock.js';
 import { silentLogger } from './logger.js';
 import {
+  DEFAULT_COLD_WAIT_MS,
   DEFAULT_MAX_AGE_SECONDS,
   DEFAULT_MAX_BYTES,
   DEFAULT_MEMORY_TTL,
@@ -31,6 +32,7 @@ describe('defaults', () => {
       DEFAULT_RETRY_DELAY_MS,
       DEFAULT_MODES,
       DEFAULT_MAX_AGE_SECONDS,
+      DEFAULT_COLD_WAIT_MS,
     }).toEqual({
       DEFAULT_SOURCE_URL: expect.any(String),
       DEFAULT_TTL: 86_400_000,
@@ -42,6 +44,7 @@ describe('defaults', () => {
       DEFAULT_RETRY_DELAY_MS: 60_000,
       DEFAULT_MODES: ['chat', 'responses'],
       DEFAULT_MAX_AGE_SECONDS: 60,
+      DEFAULT_COLD_WAIT_MS: 2_000,
     });
     expect(resolveCatalogOptions({})).toEqual({
       url: DEFAULT_SOURCE_URL,
@@ -57,6 +60,8 @@ describe('defaults', () => {
       snapshot: true,
       refreshIntervalMs: 0,
       retryDelayMs: DEFAULT_RETRY_DELAY_MS,
+      providers: [],
+      coldWaitMs: DEFAULT_COLD_WAIT_MS,
       logger: silentLogger,
       clock: systemClock,
     });

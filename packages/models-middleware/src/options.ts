@@ -24,6 +24,8 @@ export const DEFAULT_STORE_TIMEOUT_MS = 2_000;
 export const DEFAULT_RETRY_DELAY_MS = 60_000;
 /** Modes listed by default: Codex and the `-pro` models are `responses`, not `chat`. */
 export const DEFAULT_MODES: readonly string[] = Object.freeze(['chat', 'responses']);
+/** How long a cold request waits for the first fetch when the snapshot could answer: 2 s. */
+export const DEFAULT_COLD_WAIT_MS = 2_000;
 /** `Cache-Control: max-age` of list and retrieve responses, in seconds. */
 export const DEFAULT_MAX_AGE_SECONDS = 60;
 
@@ -83,6 +85,19 @@ export interface CatalogOptions {
   refreshIntervalMs?: number;
   /** Pause after a failed refresh before the next background attempt, in ms. @default DEFAULT_RETRY_DELAY_MS (60 s) */
   retryDelayMs?: number;
+  /**
+   * Providers the sanity check protects: a document that lists none of a provider's models while
+   * the last good one did is rejected. A router's own catalog protects the router's provider.
+   * @default []
+   */
+  providers?: readonly string[];
+  /**
+   * How long a request that finds nothing cached waits for the first fetch before the shipped
+   * snapshot answers instead, in ms (the fetch goes on and replaces it when it lands). Claude
+   * Code gives up on model discovery after about 3 s. `0` answers from the snapshot at once.
+   * @default DEFAULT_COLD_WAIT_MS (2 s)
+   */
+  coldWaitMs?: number;
   /** pino-compatible logger. @default silent */
   logger?: Logger;
   /** Time source; tests inject one instead of sleeping. @default Date.now */
@@ -149,6 +164,15 @@ export function checkString(name: string, value: unknown): string {
   return value;
 }
 
+export function checkStringList(name: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && item.trim() !== '')) {
+    throw new TypeError(
+      `${PKG}: option \`${name}\` must be an array of non-empty strings, got ${describe(value)}`,
+    );
+  }
+  return Object.freeze([...value]);
+}
+
 export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     throw new TypeError(
@@ -193,6 +217,8 @@ export const CATALOG_OPTION_KEYS: ReadonlySet<string> = new Set([
   'snapshot',
   'refreshIntervalMs',
   'retryDelayMs',
+  'providers',
+  'coldWaitMs',
   'logger',
   'clock',
 ]);
@@ -212,6 +238,8 @@ export interface ResolvedCatalogOptions {
   readonly snapshot: boolean;
   readonly refreshIntervalMs: number;
   readonly retryDelayMs: number;
+  readonly providers: readonly string[];
+  readonly coldWaitMs: number;
   readonly logger: Logger;
   readonly clock: Clock;
 }
@@ -256,6 +284,11 @@ export function resolveCatalogOptions(options: CatalogOptions): ResolvedCatalogO
       o.retryDelayMs === undefined
         ? DEFAULT_RETRY_DELAY_MS
         : checkInteger('retryDelayMs', o.retryDelayMs, 0, DAY_MS),
+    providers: o.providers === undefined ? Object.freeze([]) : checkStringList('providers', o.providers),
+    coldWaitMs:
+      o.coldWaitMs === undefined
+        ? DEFAULT_COLD_WAIT_MS
+        : checkInteger('coldWaitMs', o.coldWaitMs, 0, 600_000),
     logger:
       o.logger === undefined
         ? silentLogger

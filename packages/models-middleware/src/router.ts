@@ -149,15 +149,14 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
         `@ccproxy/models-middleware: option \`${catalogKeys[0]}\` cannot be combined with \`catalog\`; set it on the catalog`,
       );
     }
-    catalog = checkMethods<Catalog>('catalog', o.catalog, ['get', 'peek', 'status', 'watch']);
+    catalog = checkMethods<Catalog>('catalog', o.catalog, ['get', 'peek', 'status']);
     release = async () => {};
   } else {
     const catalogOptions: Record<string, unknown> = {};
     for (const key of CATALOG_OPTION_KEYS) if (o[key] !== undefined) catalogOptions[key] = o[key];
-    ({ catalog, release } = acquireCatalog(catalogOptions as CatalogOptions));
+    ({ catalog, release } = acquireCatalog(catalogOptions as CatalogOptions, provider));
   }
-  catalog.watch(provider);
-  const clock = catalog.options.clock;
+  const clock = catalog.clock;
 
   let view: View | undefined;
   let lastSource: CatalogSource | null = null;
@@ -281,7 +280,15 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
       respond(req, res, ready, route);
       return;
     }
-    catalog.get().then((result) => respond(req, res, result, route), next);
+    catalog
+      .get()
+      .then((result) => {
+        // Something in front of the router (a timeout, the host's own deadline) may have answered
+        // while the catalog loaded, or the client may have gone: there is nothing left to write.
+        if (res.headersSent || res.writableEnded || res.destroyed) return;
+        respond(req, res, result, route);
+      })
+      .catch((error: unknown) => passOn(next, res, error));
   } as ModelsRouter;
 
   Object.defineProperties(handler, {
@@ -303,6 +310,19 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
     close: { value: () => release() },
   });
   return handler;
+}
+
+/**
+ * Hands an error to the host's error handlers unless the response is already answered, and never
+ * lets a throw escape into the event loop: a models endpoint must not be what kills a proxy.
+ */
+function passOn(next: (err?: unknown) => void, res: ServerResponse, error: unknown): void {
+  if (res.headersSent || res.destroyed) return;
+  try {
+    next(error);
+  } catch {
+    // The host's own error path threw; there is no one left to tell.
+  }
 }
 
 type Reply = PreparedBody | { readonly status: number; readonly error: unknown };

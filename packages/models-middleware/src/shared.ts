@@ -1,4 +1,4 @@
-import { type Catalog, createCatalog } from './catalog.js';
+import { type Catalog, createCatalog, protectProvider } from './catalog.js';
 import { type CatalogOptions, resolveCatalogOptions } from './options.js';
 
 interface Shared {
@@ -15,6 +15,8 @@ function keyOf(options: CatalogOptions): string {
   const resolved = resolveCatalogOptions(options) as unknown as Record<string, unknown>;
   return JSON.stringify(
     Object.keys(resolved)
+      // Routers of different providers share a catalog; each one's provider is protected below.
+      .filter((key) => key !== 'providers')
       .sort()
       .map((key) => {
         const value = resolved[key];
@@ -33,7 +35,10 @@ function keyOf(options: CatalogOptions): string {
  * A catalog shared by every caller with the same options, so two routers over one source cause
  * one fetch per refresh. `release()` closes it when its last user lets go.
  */
-export function acquireCatalog(options: CatalogOptions): { catalog: Catalog; release: () => Promise<void> } {
+export function acquireCatalog(
+  options: CatalogOptions,
+  provider: string,
+): { catalog: Catalog; release: () => Promise<void> } {
   const key = keyOf(options);
   let shared = registry.get(key);
   if (shared === undefined) {
@@ -41,6 +46,7 @@ export function acquireCatalog(options: CatalogOptions): { catalog: Catalog; rel
     registry.set(key, shared);
   }
   shared.refs++;
+  protectProvider(shared.catalog, provider);
   const held = shared;
   let released = false;
   return {

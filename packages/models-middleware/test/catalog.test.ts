@@ -146,9 +146,8 @@ describe.each(backends)('catalog tiers over %s', (_name, backend) => {
     expect(fromDisk.models.cards).toHaveLength(good.models.cards.length);
   });
 
-  it('rejects a document that drops every model of a watched provider', async () => {
-    const catalog = make();
-    catalog.watch('anthropic');
+  it('rejects a document that drops every model of a protected provider', async () => {
+    const catalog = make({ providers: ['anthropic'] });
     await catalog.get();
     const doc = fixtureDocument();
     const withoutAnthropic = Object.fromEntries(

@@ -313,10 +313,10 @@ describe.each(EXPRESS_VERSIONS)('modelsRouter on %s', (_name, makeApp) => {
       const broken = {
         ...catalog,
         options: catalog.options,
+        clock: catalog.clock,
         peek: () => undefined,
         get: () => Promise.reject(new Error('boom')),
         status: () => catalog.status(),
-        watch: () => {},
       } as unknown as Catalog;
       const router = modelsRouter({ provider: 'openai', catalog: broken });
       const res = await request(proxyApp(makeApp, router, errors))
