@@ -4,7 +4,9 @@
  * `expose`, so an error that reaches `next(err)` renders as a plain 502/503 without leaking detail.
  */
 
-const PREFIX = '@ccproxy/models-middleware';
+import { PACKAGE_NAME } from './package-name.js';
+
+const PREFIX = PACKAGE_NAME;
 
 export interface ModelsErrorOptions {
   cause?: unknown;
