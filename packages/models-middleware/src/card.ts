@@ -1,3 +1,4 @@
+import { createdFromId } from './date-in-id.js';
 import type { LiteLLMEntry } from './schema.js';
 import type { ModelCard } from './types.js';
 
@@ -14,26 +15,15 @@ export const CARD_FLAGS = [
   'supports_computer_use',
   'supports_pdf_input',
   'supports_reasoning',
+  // Read by the Anthropic capabilities (effort levels, adaptive thinking, native structured
+  // outputs, the web search server tool); LiteLLM sets them on Claude models and a few others.
+  'supports_web_search',
+  'supports_native_structured_output',
+  'supports_adaptive_thinking',
+  'supports_output_config',
+  'supports_max_reasoning_effort',
+  'supports_xhigh_reasoning_effort',
 ] as const;
-
-// A release date inside an id: `-20250929` or `-2025-08-07`, not followed by another digit, so
-// that version numbers such as `-0613` or `-001` are never read as dates.
-const DATE_IN_ID =
-  /(?:^|[^\d])(20\d{2})(?:(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])|-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))(?!\d)/g;
-
-/** Unix seconds of the last valid date in the id, or 0 when it has none. */
-export function createdFromId(id: string): number {
-  let created = 0;
-  for (const match of id.matchAll(DATE_IN_ID)) {
-    const year = Number(match[1]);
-    const month = Number(match[2] ?? match[4]);
-    const day = Number(match[3] ?? match[5]);
-    const ms = Date.UTC(year, month - 1, day);
-    // Date.UTC rolls 2025-02-31 over into March; such an id holds no real date.
-    if (new Date(ms).getUTCDate() === day) created = ms / 1000;
-  }
-  return created;
-}
 
 /** Turns a validated LiteLLM entry into a card. Only known values are set. */
 export function toCard(id: string, entry: LiteLLMEntry): ModelCard {

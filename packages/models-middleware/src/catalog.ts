@@ -3,7 +3,6 @@ import { type CatalogEntry, MemoryCache } from './cache/memory.js';
 import type { Clock } from './clock.js';
 import { createModelSet, diffModelSets, documentVersion, parseDocument } from './document.js';
 import { describeError, InvalidDocumentError, isUpstreamHttpError, type ModelsError } from './errors.js';
-import { countByProvider } from './filter.js';
 import {
   CATALOG_OPTION_KEYS,
   type CatalogOptions,
@@ -504,4 +503,11 @@ class ModelCatalog implements Catalog {
 interface FetchOutcome {
   readonly entry: CatalogEntry;
   readonly notModified: boolean;
+}
+
+/** How many valid models each provider has, for the sanity check. */
+function countByProvider(models: ModelSet): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const card of models.cards) counts.set(card.owned_by, (counts.get(card.owned_by) ?? 0) + 1);
+  return counts;
 }

@@ -17,15 +17,9 @@ export {
   UpstreamNetworkError,
   UpstreamTimeoutError,
 } from './errors.js';
-export { selectModels } from './filter.js';
-export type { AnthropicErrorBody, AnthropicModelInfo } from './formats/anthropic.js';
-export { anthropicError } from './formats/anthropic.js';
-export { displayName } from './formats/display-name.js';
-export type { OpenAIErrorBody } from './formats/openai.js';
-export { openaiError } from './formats/openai.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
-export type { CatalogOptions, FallbackModel, ResponseFormat } from './options.js';
+export type { CatalogOptions, FallbackModel } from './options.js';
 export {
   DEFAULT_COLD_WAIT_MS,
   DEFAULT_MAX_AGE_SECONDS,
@@ -43,3 +37,14 @@ export {
 export type { ModelsRouter, ModelsRouterOptions, RouterStatus } from './router.js';
 export { modelsRouter, SOURCE_HEADER } from './router.js';
 export type { CatalogSource, ModelCard, ModelFilter, ModelSet } from './types.js';
+export type { ResponseFormat } from './view/dialects.js';
+export type {
+  AnthropicCapabilities,
+  AnthropicErrorBody,
+  AnthropicModelInfo,
+} from './view/formats/anthropic.js';
+export { anthropicError } from './view/formats/anthropic.js';
+export { displayName } from './view/formats/display-name.js';
+export type { OpenAIErrorBody } from './view/formats/openai.js';
+export { openaiError } from './view/formats/openai.js';
+export { selectModels } from './view/select.js';

@@ -26,6 +26,13 @@ export interface ModelCard {
   readonly supports_computer_use?: boolean;
   readonly supports_pdf_input?: boolean;
   readonly supports_reasoning?: boolean;
+  readonly supports_web_search?: boolean;
+  readonly supports_native_structured_output?: boolean;
+  readonly supports_adaptive_thinking?: boolean;
+  /** Anthropic's `output_config` (where the `effort` parameter goes). */
+  readonly supports_output_config?: boolean;
+  readonly supports_max_reasoning_effort?: boolean;
+  readonly supports_xhigh_reasoning_effort?: boolean;
   /** LiteLLM's mode (`chat`, `responses`, ...); a missing mode is reported as `chat`. */
   readonly mode?: string;
   readonly litellm_provider?: string;

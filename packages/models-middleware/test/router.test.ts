@@ -1,10 +1,13 @@
+import http from 'node:http';
+import type { ErrorRequestHandler } from 'express';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Catalog, createCatalog } from '../src/catalog.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type Catalog, type CatalogResult, createCatalog } from '../src/catalog.js';
 import { type ModelsRouter, type ModelsRouterOptions, modelsRouter, SOURCE_HEADER } from '../src/router.js';
 import { EXPRESS_VERSIONS, proxyApp } from './support/app.js';
 import { ManualClock } from './support/clock.js';
 import { EXPECTED, FIXED_NOW, fixtureBytes } from './support/fixture.js';
+import { closeServer, listen, send } from './support/http.js';
 import { FakeUpstream } from './support/upstream.js';
 
 const ANTHROPIC = { 'anthropic-version': '2023-06-01' };
@@ -238,6 +241,88 @@ describe.each(EXPRESS_VERSIONS)('modelsRouter on %s', (_name, makeApp) => {
     });
   });
 
+  describe('Anthropic picker and lifecycle (#12)', () => {
+    const list = async (app: ReturnType<typeof mount>, query = 'limit=1000') =>
+      (await request(app).get(`/v1/models?${query}`).set(ANTHROPIC).expect(200)).body as {
+        data: {
+          id: string;
+          display_name: string;
+          description: string;
+          created_at: string;
+          lifecycle: string;
+        }[];
+      };
+
+    it('shows no two rows alike, newest first, with the epoch only where nothing is known', async () => {
+      const app = mount({ provider: 'anthropic' });
+      const { data } = await list(app);
+      expect(data).toHaveLength(EXPECTED.anthropic);
+      const rows = data.map((m) => `${m.display_name} | ${m.description}`);
+      expect(new Set(rows).size).toBe(rows.length);
+      const created = data.map((m) => Date.parse(m.created_at));
+      expect(created).toEqual([...created].sort((a, b) => b - a));
+      expect(data.filter((m) => m.created_at.startsWith('1970')).map((m) => m.id)).toEqual([
+        'claude-fable-5',
+      ]);
+      const at = (id: string) => data.findIndex((m) => m.id === id);
+      expect(at('claude-opus-5')).toBeLessThan(at('claude-opus-4-8'));
+      expect(at('claude-opus-4-8')).toBeLessThan(at('claude-opus-4-7'));
+      expect(at('claude-sonnet-5')).toBeLessThan(at('claude-sonnet-4-6'));
+      expect(at('claude-sonnet-4-6')).toBeLessThan(at('claude-sonnet-4-5'));
+      expect(data[at('claude-opus-4-7')]).toMatchObject({
+        created_at: '2026-04-16T00:00:00Z',
+        description: expect.stringMatching(/^Alias of claude-opus-4-7-20260416 · 1M context, 128K output/),
+      });
+      expect(data[at('claude-opus-4-7') + 1]?.id).toBe('claude-opus-4-7-20260416');
+    });
+
+    it('retrieves every listed id, aliases and dated ids alike, as listed', async () => {
+      const app = mount({ provider: 'anthropic' });
+      for (const info of (await list(app)).data) {
+        expect((await request(app).get(`/v1/models/${info.id}`).set(ANTHROPIC).expect(200)).body).toEqual(
+          info,
+        );
+      }
+    });
+
+    it.each([
+      ['', EXPECTED.anthropic, ['active', 'deprecated']],
+      ['lifecycle=retired', EXPECTED.anthropicWithDeprecated - EXPECTED.anthropic, ['retired']],
+      ['lifecycle[]=retired', EXPECTED.anthropicWithDeprecated - EXPECTED.anthropic, ['retired']],
+      ['lifecycle=active&lifecycle=deprecated&lifecycle=retired', EXPECTED.anthropicWithDeprecated, null],
+    ])('filters ?%s by lifecycle', async (query, count, stages) => {
+      const app = mount({ provider: 'anthropic' });
+      const { data } = await list(app, `limit=1000&${query}`);
+      expect(data).toHaveLength(count);
+      if (stages !== null) expect(data.every((m) => stages.includes(m.lifecycle))).toBe(true);
+    });
+
+    it.each(['lifecycle=gone', 'lifecycle=active&lifecycle=active&lifecycle=active&lifecycle=retired'])(
+      'answers ?%s with 400 invalid_request_error',
+      async (query) => {
+        const app = mount({ provider: 'anthropic' });
+        const res = await request(app).get(`/v1/models?${query}`).set(ANTHROPIC).expect(400);
+        expect(res.body).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+        expect(res.body.error.message).toMatch(/lifecycle/);
+      },
+    );
+
+    it('retrieves a retired model in the Anthropic format only, marked retired', async () => {
+      const app = mount({ provider: 'anthropic' });
+      const retired = await request(app)
+        .get('/v1/models/claude-opus-4-1-20250805')
+        .set(ANTHROPIC)
+        .expect(200);
+      expect(retired.body).toMatchObject({ lifecycle: 'retired', retires_at: '2026-08-05T00:00:00Z' });
+      await request(app).get('/v1/models/claude-opus-4-1-20250805').expect(404);
+    });
+
+    it('lists retired models by default under includeDeprecated', async () => {
+      const app = mount({ provider: 'anthropic', includeDeprecated: true });
+      expect((await list(app)).data).toHaveLength(EXPECTED.anthropicWithDeprecated);
+    });
+  });
+
   describe('around the routes', () => {
     it("lets every other path and method fall through to the proxy's own routes", async () => {
       const app = mount({ provider: 'openai' });
@@ -326,6 +411,107 @@ describe.each(EXPRESS_VERSIONS)('modelsRouter on %s', (_name, makeApp) => {
       expect(errors).toHaveLength(1);
     });
 
+    it('writes nothing once the host has answered during a cold wait, and nothing escapes', async () => {
+      const leaks = watchLeaks();
+      let release: (result: CatalogResult) => void = () => {};
+      let waiting: () => void = () => {};
+      const asked = new Promise<void>((resolve) => {
+        waiting = resolve;
+      });
+      const cold = {
+        ...catalog,
+        clock: catalog.clock,
+        peek: () => undefined,
+        get: () => {
+          waiting();
+          return new Promise<CatalogResult>((resolve) => {
+            release = resolve;
+          });
+        },
+        status: () => catalog.status(),
+      } as unknown as Catalog;
+      const errors: unknown[] = [];
+      const router = modelsRouter({ provider: 'openai', catalog: cold });
+      const app = makeApp();
+      // A request timeout that fires while the router waits: it answers first.
+      app.use((_req, res, next) => {
+        next();
+        void asked.then(() => res.status(503).json({ timedOut: true }));
+      });
+      app.use('/v1', router);
+      app.use(((err, _req, res, _next) => {
+        errors.push(err);
+        res.status(502).end();
+      }) as ErrorRequestHandler);
+      const res = await request(app).get('/v1/models').expect(503);
+      expect(res.body).toEqual({ timedOut: true });
+      release({ ...(await catalog.get()), source: 'upstream' });
+      await settle();
+      expect(errors).toEqual([]);
+      // The router saw the answered response and sent nothing (it records every answer it sends).
+      expect(router.status().source).toBeNull();
+      leaks.stop();
+      expect(leaks.seen).toEqual([]);
+    });
+
+    it('hands a throwing catalog read to next(err), before and after a wait', async () => {
+      for (const broken of [
+        {
+          peek: () => {
+            throw new Error('peek');
+          },
+          get: () => catalog.get(),
+        },
+        {
+          peek: () => undefined,
+          get: () => {
+            throw new Error('get');
+          },
+        },
+        {
+          peek: () => undefined,
+          get: () => Promise.resolve({ models: null, source: 'upstream', fetchedAt: null }),
+        },
+      ]) {
+        const errors: unknown[] = [];
+        const router = modelsRouter({
+          provider: 'openai',
+          catalog: { ...broken, clock: catalog.clock, status: () => catalog.status() } as unknown as Catalog,
+        });
+        await request(proxyApp(makeApp, router, errors))
+          .get('/v1/models')
+          .expect(502);
+        expect(errors).toHaveLength(1);
+      }
+    });
+
+    it('keeps a throwing host error handler from reaching the event loop', async () => {
+      const leaks = watchLeaks();
+      const broken = {
+        clock: catalog.clock,
+        peek: () => undefined,
+        get: () => Promise.reject(new Error('boom')),
+        status: () => catalog.status(),
+      } as unknown as Catalog;
+      const router = modelsRouter({ provider: 'openai', catalog: broken });
+      const server = http.createServer((req, res) =>
+        router(req, res, () => {
+          res.statusCode = 500;
+          res.end();
+          throw new Error('the host handler throws after answering');
+        }),
+      );
+      const base = await listen(server);
+      try {
+        expect((await send(base, { method: 'GET', path: '/models' }))?.status).toBe(500);
+        await settle();
+      } finally {
+        await closeServer(server);
+        leaks.stop();
+      }
+      expect(leaks.seen).toEqual([]);
+    });
+
     it('reports its status', async () => {
       const router = modelsRouter({ provider: 'anthropic', catalog });
       routers.push(router);
@@ -368,27 +554,53 @@ describe('modelsRouter options', () => {
     expect(() => modelsRouter(options as unknown as ModelsRouterOptions)).toThrow(message);
   });
 
-  it('shares one catalog between routers with equal catalog options', async () => {
+  it('uses a catalog passed in and leaves it open; creates, protects and closes its own otherwise', async () => {
     const upstream = await new FakeUpstream(fixtureBytes()).start();
     try {
       const options = { url: upstream.url, cacheDir: false as const, snapshot: false };
-      const codex = modelsRouter({ provider: 'openai', ...options });
-      const claude = modelsRouter({ provider: 'anthropic', ...options });
-      const other = modelsRouter({ provider: 'anthropic', ...options, ttl: 1000 });
-      expect(codex.catalog).toBe(claude.catalog);
-      expect(other.catalog).not.toBe(codex.catalog);
+      const shared = createCatalog(options);
+      const codex = modelsRouter({ provider: 'openai', catalog: shared });
+      const claude = modelsRouter({ provider: 'anthropic', catalog: shared });
+      expect(codex.catalog).toBe(shared);
+      expect(claude.catalog).toBe(shared);
       await Promise.all([codex.catalog.get(), claude.catalog.get()]);
       expect(upstream.count).toBe(1);
+      const closeShared = vi.spyOn(shared, 'close');
       await codex.close();
-      expect(claude.catalog.status().disk).toBe('off');
-      expect((await claude.catalog.get()).source).toBe('memory');
       await claude.close();
+      expect(closeShared).not.toHaveBeenCalled();
+      expect((await shared.get()).source).toBe('memory');
+      await shared.close();
+
+      // Equal options no longer share: sharing is an instance passed in, nothing else.
+      const own = modelsRouter({ provider: 'anthropic', ...options });
+      const other = modelsRouter({ provider: 'anthropic', ...options });
+      expect(own.catalog).not.toBe(other.catalog);
+      expect(own.catalog.options.providers).toEqual(['anthropic']);
+      const closeOwn = vi.spyOn(own.catalog, 'close');
+      await own.close();
+      expect(closeOwn).toHaveBeenCalledTimes(1);
       await other.close();
-      const fresh = modelsRouter({ provider: 'openai', ...options });
-      expect(fresh.catalog).not.toBe(codex.catalog);
-      await fresh.close();
     } finally {
       await upstream.stop();
     }
   });
 });
+
+/** Rejections and exceptions no one handled while a test ran. */
+function watchLeaks(): { seen: unknown[]; stop(): void } {
+  const seen: unknown[] = [];
+  const record = (error: unknown) => seen.push(error);
+  process.on('unhandledRejection', record);
+  process.on('uncaughtException', record);
+  return {
+    seen,
+    stop() {
+      process.off('unhandledRejection', record);
+      process.off('uncaughtException', record);
+    },
+  };
+}
+
+/** Lets queued promise callbacks and one macrotask turn run (no timer, no wall clock). */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelCard } from '../types.js';
+import type { ModelCard } from '../../types.js';
 import { openaiError, openaiList, openaiModel, openaiModelNotFound } from './openai.js';
 
 const full: ModelCard = {

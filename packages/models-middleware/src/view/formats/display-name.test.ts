@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fixtureDocument } from '../../test/support/fixture.js';
-import { displayName, stripDate, UNKNOWN_MODEL_NAME } from './display-name.js';
+import { fixtureDocument } from '../../../test/support/fixture.js';
+import { stripDate } from '../../date-in-id.js';
+import { displayName, UNKNOWN_MODEL_NAME } from './display-name.js';
 
 function fixtureIds(provider: string): string[] {
   const document = fixtureDocument() as Record<string, unknown>;

@@ -14,13 +14,11 @@
  * - Anything else is title-cased word by word (`gemini-2.5-pro` -> `Gemini 2.5 Pro`).
  */
 
+import { stripDate } from '../../date-in-id.js';
+
 /** Returned only for an id that is empty or not a string, where the id cannot stand in. */
 export const UNKNOWN_MODEL_NAME = 'Unknown model';
 
-const MONTH = '(?:0[1-9]|1[0-2])';
-const DAY = '(?:0[1-9]|[12]\\d|3[01])';
-/** Requires a plausible year, month and day so version numbers like `-0613` or `-1106` survive. */
-const DATE_SUFFIX = new RegExp(`[-@](?:19|20)\\d{2}(?:${MONTH}${DAY}|-${MONTH}-${DAY})$`);
 /** Bedrock's revision suffix (`-v2:0`) sits after the date and would hide it. */
 const BEDROCK_REVISION = /-v\d+(?::\d+)?$/;
 /** `claude` at the start or after a vendor prefix such as `anthropic.` or `us.anthropic.`. */
@@ -32,11 +30,6 @@ const BRANDS: ReadonlyMap<string, string> = new Map([
   ['gpt', 'GPT'],
   ['chatgpt', 'ChatGPT'],
 ]);
-
-/** The id without a trailing release date; ids without one come back unchanged. */
-export function stripDate(id: string): string {
-  return id.replace(DATE_SUFFIX, '');
-}
 
 export function displayName(id: string): string {
   if (typeof id !== 'string' || id === '') return UNKNOWN_MODEL_NAME;
@@ -50,8 +43,8 @@ function lastSegment(id: string): string {
 }
 
 function nameOf(segment: string): string {
-  const claude = CLAUDE_PREFIX.exec(segment);
-  if (claude) return claudeName(segment.slice(claude.index + claude[0].length));
+  const claude = claudeParts(segment);
+  if (claude !== undefined) return claudeName(claude);
   const base = stripDate(segment);
   if (O_SERIES.test(base)) return base;
   return genericName(words(base));
@@ -61,16 +54,44 @@ function words(text: string): string[] {
   return text.split(/[-_]+/).filter((word) => word !== '');
 }
 
-/** `rest` is what follows `claude`, e.g. `-3-5-sonnet-20241022`. */
-function claudeName(rest: string): string {
+/** A Claude id in Anthropic's terms: `claude-3-5-sonnet-20241022` is family `sonnet`, version 3.5. */
+export interface ClaudeParts {
+  /** Everything before `claude` (`us.anthropic.`, `vertex_ai/`): models of one line share it. */
+  readonly namespace: string;
+  /** `opus`, `sonnet`, `haiku`, ... in lower case; `''` for a bare `claude-2`. */
+  readonly family: string;
+  /** `[3, 5]` for 3.5; empty when the id has no version. */
+  readonly version: readonly number[];
+  /** Words after the family and version (`latest`, `instant`). */
+  readonly others: readonly string[];
+}
+
+/** The parts of a Claude id, or undefined for an id that is not one. */
+export function claudeParts(id: string): ClaudeParts | undefined {
+  if (typeof id !== 'string') return undefined;
+  const segment = lastSegment(id);
+  const claude = CLAUDE_PREFIX.exec(segment);
+  if (claude === null) return undefined;
+  const rest = segment.slice(claude.index + claude[0].length);
   const tokens = words(stripDate(rest.replace(BEDROCK_REVISION, '')));
   const start = tokens.findIndex(isVersionPart);
   const end = start < 0 ? start : runEnd(tokens, start);
-  const version = start < 0 ? '' : tokens.slice(start, end).join('.');
+  const version =
+    start < 0
+      ? []
+      : tokens
+          .slice(start, end)
+          .flatMap((t) => t.split('.'))
+          .map(Number);
   const others = start < 0 ? [...tokens] : [...tokens.slice(0, start), ...tokens.slice(end)];
   const familyAt = others.findIndex((token) => !isVersionPart(token));
-  const family = familyAt < 0 ? [] : others.splice(familyAt, 1);
-  return ['Claude', ...family.map(titleCase), version, ...others.map(titleCase)]
+  const family = familyAt < 0 ? '' : (others.splice(familyAt, 1)[0] ?? '').toLowerCase();
+  const namespace = id.slice(0, id.length - segment.length) + segment.slice(0, claude.index);
+  return { namespace, family, version, others };
+}
+
+function claudeName(parts: ClaudeParts): string {
+  return ['Claude', titleCase(parts.family), parts.version.join('.'), ...parts.others.map(titleCase)]
     .filter((part) => part !== '')
     .join(' ');
 }

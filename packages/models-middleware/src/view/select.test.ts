@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { EXPECTED, FIXED_NOW, fixtureBytes } from '../test/support/fixture.js';
-import { parseDocument } from './document.js';
-import { select, selectModels } from './filter.js';
-import { DEFAULT_MODES } from './options.js';
+import { EXPECTED, FIXED_NOW, fixtureBytes } from '../../test/support/fixture.js';
+import { parseDocument } from '../document.js';
+import { DEFAULT_MODES } from '../options.js';
+import { lifecycleOf, select, selectModels } from './select.js';
 
 const models = parseDocument(fixtureBytes(), 'fixture');
 const filter = (provider: string, includeDeprecated = false) => ({
@@ -73,7 +73,24 @@ describe('deprecation dates', () => {
     expect(next.validUntil).toBe(Date.parse('2027-07-01T00:00:00Z'));
   });
 
-  it('never expires a selection that includes deprecated models', () => {
-    expect(select(doc, filter('p', true), FIXED_NOW).validUntil).toBe(Number.POSITIVE_INFINITY);
+  it('keeps retired models apart, and lists them under includeDeprecated', () => {
+    const now = Date.parse('2026-12-01T23:00:00Z');
+    expect(select(doc, filter('p'), now).retired.map((c) => c.id)).toEqual(['old']);
+    const all = select(doc, filter('p', true), now);
+    expect(all.cards.map((c) => c.id)).toEqual(['old', 'soon', 'later', 'forever']);
+    expect(all.retired).toEqual([]);
+    // The list holds, but `soon` turns from deprecated to retired at midnight: the Anthropic
+    // lifecycle changes, so the selection still expires then.
+    expect(all.validUntil).toBe(Date.parse('2026-12-02T00:00:00Z'));
+  });
+
+  it.each([
+    ['forever', 'active'],
+    ['later', 'deprecated'],
+    ['soon', 'deprecated'],
+    ['old', 'retired'],
+  ])('reads %s as %s on 2026-12-01', (id, stage) => {
+    const card = doc.byId.get(id);
+    expect(card && lifecycleOf(card, '2026-12-01')).toBe(stage);
   });
 });

@@ -3,7 +3,9 @@
  * the card's other fields ride along because every client we know of tolerates extra fields and
  * several read window sizes (`context_length`, `max_input_tokens`) from them.
  */
-import type { ModelCard } from '../types.js';
+import type { ModelCard } from '../../types.js';
+import type { Dialect } from '../listing.js';
+import { prepareBody } from '../prepared.js';
 
 /** A `ModelCard` as it goes on the wire: OpenAI's four fields first, then what LiteLLM knows. */
 export interface OpenAIModel extends ModelCard {}
@@ -46,6 +48,12 @@ const FIELD_ORDER = Object.keys({
   supports_computer_use: true,
   supports_pdf_input: true,
   supports_reasoning: true,
+  supports_web_search: true,
+  supports_native_structured_output: true,
+  supports_adaptive_thinking: true,
+  supports_output_config: true,
+  supports_max_reasoning_effort: true,
+  supports_xhigh_reasoning_effort: true,
   mode: true,
   litellm_provider: true,
   deprecation_date: true,
@@ -81,3 +89,20 @@ export function openaiError(
 export function openaiModelNotFound(id: string): OpenAIErrorBody {
   return openaiError(`The model '${id}' does not exist`, 'invalid_request_error', 'model', 'model_not_found');
 }
+
+/** The OpenAI dialect: the default, answering whatever no other row claims. */
+export const openaiDialect: Dialect = {
+  detect: () => true,
+  vary: [],
+  create(listing) {
+    return {
+      list: () => prepareBody(openaiList(listing.cards)),
+      one(id) {
+        const card = listing.find(id, false);
+        return card === undefined
+          ? { status: 404, error: openaiModelNotFound(id) }
+          : prepareBody(openaiModel(card));
+      },
+    };
+  },
+};

@@ -1,247 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fixtureDocument } from '../../test/support/fixture.js';
-import type { ModelCard } from '../types.js';
 import {
-  anthropicError,
-  anthropicModel,
-  anthropicNotFound,
   DEFAULT_PAGE_LIMIT,
   MAX_PAGE_LIMIT,
-  newestFirst,
   type PageQuery,
   paginate,
   parsePageQuery,
-} from './anthropic.js';
-
-const DAY = 86_400;
-const unix = (iso: string): number => Date.parse(iso) / 1000;
-
-function card(id: string, created = 0, extra: Partial<ModelCard> = {}): ModelCard {
-  return { id, object: 'model', created, owned_by: 'anthropic', ...extra };
-}
+} from './anthropic-page.js';
 
 const ids = (list: readonly { id: string }[]): string[] => list.map((item) => item.id);
-
-describe('anthropicModel', () => {
-  it('builds the ModelInfo fields in Anthropic order', () => {
-    const info = anthropicModel(
-      card('claude-sonnet-4-5-20250929', unix('2025-09-29T00:00:00Z'), {
-        max_input_tokens: 200_000,
-        max_output_tokens: 64_000,
-        supports_vision: true,
-      }),
-    );
-    expect(info).toStrictEqual({
-      type: 'model',
-      id: 'claude-sonnet-4-5-20250929',
-      display_name: 'Claude Sonnet 4.5',
-      created_at: '2025-09-29T00:00:00Z',
-      max_input_tokens: 200_000,
-      max_tokens: 64_000,
-      capabilities: { image_input: { supported: true } },
-    });
-    expect(Object.keys(info)).toEqual([
-      'type',
-      'id',
-      'display_name',
-      'created_at',
-      'max_input_tokens',
-      'max_tokens',
-      'capabilities',
-    ]);
-  });
-
-  it('leaves out what the card does not know', () => {
-    expect(anthropicModel(card('claude-opus-5'))).toStrictEqual({
-      type: 'model',
-      id: 'claude-opus-5',
-      display_name: 'Claude Opus 5',
-      created_at: '1970-01-01T00:00:00Z',
-    });
-  });
-
-  it.each([
-    [unix('2024-03-07T00:00:00Z'), '2024-03-07T00:00:00Z'],
-    [unix('2025-08-07T12:34:56Z') + 0.75, '2025-08-07T12:34:56Z'],
-    [0, '1970-01-01T00:00:00Z'],
-    [-DAY, '1970-01-01T00:00:00Z'],
-    [Number.NaN, '1970-01-01T00:00:00Z'],
-    [Number.POSITIVE_INFINITY, '1970-01-01T00:00:00Z'],
-    [1e15, '1970-01-01T00:00:00Z'],
-  ])('created %d -> created_at %s (RFC 3339, whole seconds, epoch when unknown)', (created, createdAt) => {
-    expect(anthropicModel(card('claude-x', created)).created_at).toBe(createdAt);
-  });
-
-  it('takes max_tokens from max_output_tokens, else the legacy max_tokens', () => {
-    expect(anthropicModel(card('a', 0, { max_output_tokens: 8192, max_tokens: 4096 })).max_tokens).toBe(8192);
-    expect(anthropicModel(card('a', 0, { max_tokens: 4096 })).max_tokens).toBe(4096);
-  });
-
-  it('takes max_input_tokens from max_input_tokens, else context_length', () => {
-    expect(anthropicModel(card('a', 0, { max_input_tokens: 1000, context_length: 5 })).max_input_tokens).toBe(
-      1000,
-    );
-    expect(anthropicModel(card('a', 0, { context_length: 5 })).max_input_tokens).toBe(5);
-  });
-
-  it('treats a limit of 0 as unknown rather than as "nothing allowed"', () => {
-    const info = anthropicModel(
-      card('a', 0, { max_input_tokens: 0, max_output_tokens: 0, max_tokens: 4096 }),
-    );
-    expect(info).not.toHaveProperty('max_input_tokens');
-    expect(info.max_tokens).toBe(4096);
-    expect(anthropicModel(card('a', 0, { max_output_tokens: 0 }))).not.toHaveProperty('max_tokens');
-  });
-
-  it.each([
-    ['supports_vision', 'image_input'],
-    ['supports_pdf_input', 'pdf_input'],
-    ['supports_reasoning', 'thinking'],
-    ['supports_response_schema', 'structured_outputs'],
-    ['supports_function_calling', 'tool_use'],
-    ['supports_computer_use', 'computer_use'],
-    ['supports_prompt_caching', 'prompt_caching'],
-  ] as const)('maps %s to capabilities.%s, true and false alike', (flag, capability) => {
-    for (const supported of [true, false]) {
-      const info = anthropicModel(card('a', 0, { [flag]: supported }));
-      expect(info.capabilities).toStrictEqual({ [capability]: { supported } });
-    }
-  });
-
-  it('ignores flags with no Anthropic counterpart', () => {
-    const info = anthropicModel(card('a', 0, { supports_system_messages: true, supports_tool_choice: true }));
-    expect(info).not.toHaveProperty('capabilities');
-  });
-
-  it('does not modify the card', () => {
-    const original = card('claude-haiku-4-5', 0, { supports_vision: true });
-    const copy = structuredClone(original);
-    anthropicModel(original);
-    expect(original).toStrictEqual(copy);
-  });
-});
-
-describe('newestFirst', () => {
-  it('sorts by created, newest first', () => {
-    const cards = [
-      card('a-20240101', unix('2024-01-01')),
-      card('b-20250101', unix('2025-01-01')),
-      card('c', 0),
-    ];
-    expect(ids(newestFirst(cards))).toEqual(['b-20250101', 'a-20240101', 'c']);
-  });
-
-  it('puts an alias right before its newest dated twin', () => {
-    const cards = [
-      card('claude-opus-4-1-20250805', unix('2025-08-05')),
-      card('claude-sonnet-4-5', 0),
-      card('claude-haiku-4-5-20251001', unix('2025-10-01')),
-      card('claude-opus-4-1', 0),
-      card('claude-sonnet-4-5-20250929', unix('2025-09-29')),
-      card('claude-haiku-4-5', 0),
-    ];
-    expect(ids(newestFirst(cards))).toEqual([
-      'claude-haiku-4-5',
-      'claude-haiku-4-5-20251001',
-      'claude-sonnet-4-5',
-      'claude-sonnet-4-5-20250929',
-      'claude-opus-4-1',
-      'claude-opus-4-1-20250805',
-    ]);
-  });
-
-  it('lets an alias with several dated twins follow the newest one only', () => {
-    const cards = [
-      card('gpt-4o-2024-05-13', unix('2024-05-13')),
-      card('gpt-4o', 0),
-      card('gpt-4o-2024-11-20', unix('2024-11-20')),
-      card('gpt-4o-mini-2024-07-18', unix('2024-07-18')),
-    ];
-    expect(ids(newestFirst(cards))).toEqual([
-      'gpt-4o',
-      'gpt-4o-2024-11-20',
-      'gpt-4o-mini-2024-07-18',
-      'gpt-4o-2024-05-13',
-    ]);
-  });
-
-  it('orders models of unknown date by id descending, numbers by value', () => {
-    const cards = [
-      'claude-opus-4-9',
-      'claude-fable-5',
-      'claude-opus-4-10',
-      'claude-opus-5',
-      'claude-sonnet-4-6',
-    ];
-    expect(ids(newestFirst(cards.map((id) => card(id))))).toEqual([
-      'claude-sonnet-4-6',
-      'claude-opus-5',
-      'claude-opus-4-10',
-      'claude-opus-4-9',
-      'claude-fable-5',
-    ]);
-  });
-
-  it('breaks same-day ties by id, whatever the input order', () => {
-    const day = unix('2025-05-14');
-    const cards = [card('claude-opus-4-20250514', day), card('claude-sonnet-4-20250514', day)];
-    expect(ids(newestFirst(cards))).toEqual(ids(newestFirst([...cards].reverse())));
-  });
-
-  it('does not depend on the input order (property)', () => {
-    const idArb = fc.constantFrom(
-      'm-1',
-      'm-2',
-      'm-10',
-      'm-01',
-      'x',
-      'x-20250101',
-      'x-20240101',
-      'y-2025-02-03',
-      'y',
-    );
-    const cardArb = fc.record({ id: idArb, created: fc.constantFrom(0, 1, 2, 1e9, -5, Number.NaN) });
-    const lists = fc
-      .uniqueArray(cardArb, { selector: (c) => c.id, maxLength: 9 })
-      .map((list) => list.map((c) => card(c.id, c.created)))
-      .chain((cards) =>
-        fc.tuple(
-          fc.constant(cards),
-          fc.shuffledSubarray(cards, { minLength: cards.length, maxLength: cards.length }),
-        ),
-      );
-    fc.assert(
-      fc.property(lists, ([cards, shuffled]) => {
-        expect(ids(newestFirst(shuffled))).toEqual(ids(newestFirst(cards)));
-      }),
-    );
-  });
-
-  it('keeps every alias of the fixture right before its dated twin', () => {
-    const document = fixtureDocument() as Record<string, { litellm_provider?: unknown }>;
-    const cards = Object.entries(document)
-      .filter(([, entry]) => entry?.litellm_provider === 'anthropic')
-      .map(([id]) => {
-        const date = /-(\d{4})(\d{2})(\d{2})$/.exec(id);
-        return card(id, date ? unix(`${date[1]}-${date[2]}-${date[3]}T00:00:00Z`) : 0);
-      });
-    const sorted = ids(newestFirst(cards));
-    expect(sorted.slice(0, 2)).toEqual(['claude-opus-4-7', 'claude-opus-4-7-20260416']);
-    for (const [i, id] of sorted.entries()) {
-      const twin = sorted.find((other) => other !== id && other.startsWith(`${id}-2`));
-      if (twin !== undefined) expect(sorted[i + 1], id).toBe(twin);
-    }
-  });
-
-  it('returns a new array and leaves the input alone', () => {
-    const cards = [card('a', 0), card('b', 5)];
-    const sorted = newestFirst(cards);
-    expect(sorted).not.toBe(cards);
-    expect(ids(cards)).toEqual(['a', 'b']);
-    expect(ids(sorted)).toEqual(['b', 'a']);
-  });
-});
 
 describe('parsePageQuery', () => {
   it(`defaults limit to ${DEFAULT_PAGE_LIMIT} with no cursor`, () => {
@@ -496,19 +263,28 @@ describe('paginate: traversal', () => {
     );
   });
 });
-
-describe('anthropic errors', () => {
-  it('builds the error envelope', () => {
-    expect(anthropicError('invalid_request_error', 'limit: Input should be a valid integer')).toStrictEqual({
-      type: 'error',
-      error: { type: 'invalid_request_error', message: 'limit: Input should be a valid integer' },
-    });
+describe('parsePageQuery: lifecycle', () => {
+  it.each([
+    [{ lifecycle: 'retired' }, ['retired']],
+    [{ lifecycle: ['active', 'deprecated'] }, ['active', 'deprecated']],
+    [{ 'lifecycle[]': ['active', 'retired'] }, ['active', 'retired']],
+    [{ lifecycle: 'active', 'lifecycle[]': 'deprecated' }, ['active', 'deprecated']],
+  ])('reads %j', (query, stages) => {
+    expect(parsePageQuery(query)).toStrictEqual({ ok: true, value: { limit: 20, lifecycle: stages } });
   });
 
-  it("builds Anthropic's 404 body for an unknown model", () => {
-    expect(anthropicNotFound('claude-9')).toStrictEqual({
-      type: 'error',
-      error: { type: 'not_found_error', message: 'model: claude-9' },
-    });
+  it('leaves it out when not given, so the router default applies', () => {
+    expect(parsePageQuery({ limit: '5' })).toStrictEqual({ ok: true, value: { limit: 5 } });
+  });
+
+  it.each([
+    [{ lifecycle: 'gone' }, /lifecycle: Input should be 'active', 'deprecated', 'retired'/],
+    [{ lifecycle: '' }, /lifecycle/],
+    [{ lifecycle: ['active', 'active', 'deprecated', 'retired'] }, /at most 3/],
+    [{ 'lifecycle[]': { a: 'active' } }, /lifecycle/],
+  ])('rejects %j', (query, message) => {
+    const result = parsePageQuery(query);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.message).toMatch(message);
   });
 });

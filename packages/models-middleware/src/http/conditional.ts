@@ -1,19 +1,3 @@
-import { createHash } from 'node:crypto';
-
-/** A response body serialised once, with its strong validator. */
-export interface PreparedBody {
-  readonly bytes: Buffer;
-  /** Strong ETag (quoted). */
-  readonly etag: string;
-}
-
-/** Serialises a JSON value once; the ETag is a hash of the exact bytes sent. */
-export function prepareBody(value: unknown): PreparedBody {
-  const bytes = Buffer.from(JSON.stringify(value), 'utf8');
-  const etag = `"${createHash('sha1').update(bytes).digest('base64url')}"`;
-  return { bytes, etag };
-}
-
 /**
  * Does an `If-None-Match` header match the ETag? RFC 9110 uses the weak comparison here, so
  * `W/"x"` matches `"x"`; `*` matches any current representation.

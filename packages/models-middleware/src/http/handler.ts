@@ -1,0 +1,71 @@
+/**
+ * The HTTP side of the router: which requests it owns, which dialect answers, conditional
+ * requests, and how every path ends. Each request ends in exactly one of: a response, `next()`
+ * (not ours), or `next(err)` (an internal fault, for the host's error handlers); nothing is
+ * written once the response is answered or the client has gone, and no throw escapes.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CatalogResult } from '../catalog.js';
+import type { CatalogSource } from '../types.js';
+import { dialectFor, type ResponseFormat, varyFor } from '../view/dialects.js';
+import { isErrorReply } from '../view/prepared.js';
+import type { View } from '../view/view.js';
+import { matchRoute, type Route } from './route.js';
+import { passOn, sendBody, sendError, writable } from './send.js';
+
+/** Header naming the tier that answered (`memory`, `disk`, `upstream`, `snapshot`, `fallback`). */
+export const SOURCE_HEADER = 'x-models-source';
+
+export type Next = (err?: unknown) => void;
+export type Handler = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
+
+export interface HandlerOptions {
+  /** The catalog's two read paths: the ready answer, and the one to wait for. */
+  readonly peek: () => CatalogResult | undefined;
+  readonly get: () => Promise<CatalogResult>;
+  /** The view of a catalog answer (the router keeps the current one). */
+  readonly viewFor: (result: CatalogResult) => View;
+  readonly format: ResponseFormat;
+  /** `Cache-Control` of successful answers. */
+  readonly cacheControl: string;
+  /** Told the tier of every answer sent (for `status()`). */
+  readonly answered: (source: CatalogSource) => void;
+}
+
+export function createHandler(options: HandlerOptions): Handler {
+  const { peek, get, viewFor, format, answered } = options;
+  const headers: Record<string, string> = { 'Cache-Control': options.cacheControl };
+  const vary = varyFor(format);
+  if (vary !== undefined) headers.Vary = vary;
+
+  function answer(req: IncomingMessage, res: ServerResponse, route: Route, result: CatalogResult): void {
+    if (!writable(res)) return;
+    const view = viewFor(result);
+    const source: CatalogSource = view.fallback ? 'fallback' : result.source;
+    const dialect = dialectFor(format, { headers: req.headers, query: route.query });
+    const reply = view.reply(dialect, route.id, route.query);
+    if (isErrorReply(reply)) sendError(res, reply.status, reply.error);
+    else sendBody(req, res, reply, { ...headers, [SOURCE_HEADER]: source });
+    answered(source);
+  }
+
+  return function modelsRouterHandler(req, res, next) {
+    const route = matchRoute(req.method, req.url);
+    if (route === undefined) {
+      next();
+      return;
+    }
+    try {
+      const ready = peek();
+      if (ready !== undefined) {
+        answer(req, res, route, ready);
+        return;
+      }
+      get()
+        .then((result) => answer(req, res, route, result))
+        .catch((error: unknown) => passOn(next, res, error));
+    } catch (error) {
+      passOn(next, res, error);
+    }
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The router's own options, validated once in the factory: a bad one throws TypeError /
+ * RangeError naming it. Catalog options are the catalog's to validate.
+ */
+
+import { createdFromId } from './date-in-id.js';
+import { createModelSet } from './document.js';
+import {
+  CATALOG_OPTION_KEYS,
+  checkBoolean,
+  checkInteger,
+  checkObject,
+  checkOneOf,
+  checkString,
+  DEFAULT_MAX_AGE_SECONDS,
+  DEFAULT_MODES,
+} from './options.js';
+import { PACKAGE_NAME } from './package-name.js';
+import type { ModelCard, ModelFilter, ModelSet } from './types.js';
+import { FORMATS, type ResponseFormat } from './view/dialects.js';
+
+export const ROUTER_OPTION_KEYS: ReadonlySet<string> = new Set([
+  'provider',
+  'fallback',
+  'catalog',
+  'format',
+  'modes',
+  'includeDeprecated',
+  'maxAgeSeconds',
+]);
+export const ALL_ROUTER_KEYS: ReadonlySet<string> = new Set([...ROUTER_OPTION_KEYS, ...CATALOG_OPTION_KEYS]);
+
+/** The router options with every default applied. */
+export interface ResolvedRouterOptions {
+  readonly provider: string;
+  readonly format: ResponseFormat;
+  readonly filter: ModelFilter;
+  readonly cacheControl: string;
+  /** The `fallback` cards as a model set. */
+  readonly fallback: ModelSet;
+}
+
+export function resolveRouterOptions(o: Record<string, unknown>): ResolvedRouterOptions {
+  const provider = checkString('provider', o.provider);
+  const maxAge =
+    o.maxAgeSeconds === undefined
+      ? DEFAULT_MAX_AGE_SECONDS
+      : checkInteger('maxAgeSeconds', o.maxAgeSeconds, 0, 31_536_000);
+  return Object.freeze({
+    provider,
+    format: o.format === undefined ? 'auto' : checkOneOf('format', o.format, FORMATS),
+    filter: Object.freeze({
+      provider,
+      modes: o.modes === undefined ? DEFAULT_MODES : checkModes(o.modes),
+      includeDeprecated:
+        o.includeDeprecated === undefined ? false : checkBoolean('includeDeprecated', o.includeDeprecated),
+    }),
+    cacheControl: maxAge === 0 ? 'no-cache' : `public, max-age=${maxAge}`,
+    fallback: createModelSet(checkFallback(o.fallback, provider), 0),
+  });
+}
+
+function checkModes(value: unknown): readonly string[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((m) => typeof m === 'string' && m !== '')) {
+    throw new TypeError(`${PACKAGE_NAME}: option \`modes\` must be a non-empty array of mode names`);
+  }
+  return Object.freeze([...value]);
+}
+
+function checkFallback(value: unknown, provider: string): ModelCard[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value))
+    throw new TypeError(`${PACKAGE_NAME}: option \`fallback\` must be an array of models`);
+  return value.map((item: unknown, i) => {
+    const model = checkObject(item, `fallback[${i}]`);
+    const id = checkString(`fallback[${i}].id`, model.id);
+    const ownedBy = provider === 'all' ? String(model.owned_by ?? 'fallback') : provider;
+    return Object.freeze({
+      ...model,
+      id,
+      object: 'model',
+      created: typeof model.created === 'number' ? model.created : createdFromId(id),
+      owned_by: typeof model.owned_by === 'string' ? model.owned_by : ownedBy,
+    }) as ModelCard;
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * The contract between the view and its wire formats: what one catalog version lists (a
+ * `Listing`), and what a dialect makes of it. A dialect is a row of `dialects.ts`.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ModelCard } from '../types.js';
+import type { Reply } from './prepared.js';
+
+/** The cards one router shows for one catalog version on one day. */
+export interface Listing {
+  /** Listed cards, in document order. */
+  readonly cards: readonly ModelCard[];
+  /** Cards left out only for being retired; a dialect may show them when asked (Anthropic's `lifecycle`). */
+  readonly retired: readonly ModelCard[];
+  /** `YYYY-MM-DD` (UTC) the lifecycles are judged on. */
+  readonly today: string;
+  /** The card of a listed id, or of a retired one when `withRetired`; undefined otherwise. */
+  find(id: string, withRetired: boolean): ModelCard | undefined;
+}
+
+/** One dialect's answers over one listing. Bodies are cached by the view, not here. */
+export interface DialectView {
+  /** The list; `query` is the raw query string without `?`. */
+  list(query: string): Reply;
+  one(id: string): Reply;
+}
+
+/** What `auto` looks at to choose a dialect. */
+export interface RequestFacts {
+  readonly headers: IncomingHttpHeaders;
+  /** Raw query string without `?`. */
+  readonly query: string;
+}
+
+export interface Dialect {
+  /** Does an `auto` router answer this request in this dialect? Rows are tried in table order. */
+  detect(request: RequestFacts): boolean;
+  /** The request headers `detect` reads, for `Vary`. */
+  readonly vary: readonly string[];
+  create(listing: Listing): DialectView;
+}

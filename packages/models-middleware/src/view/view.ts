@@ -1,0 +1,78 @@
+/**
+ * The view: for one catalog version on one day, the listing a router shows and every body it
+ * sends, serialised once with its ETag. Bodies are kept in one bounded LRU (lists, pages by raw
+ * query, retrieves); errors are never kept. A new catalog version, or the day a listed model
+ * changes lifecycle, gets a new view.
+ */
+import { LRUCache } from 'lru-cache';
+import type { ModelFilter, ModelSet } from '../types.js';
+import { DIALECTS, type DialectName } from './dialects.js';
+import type { DialectView, Listing } from './listing.js';
+import { isErrorReply, type PreparedBody, type Reply } from './prepared.js';
+import { isCandidate, lifecycleOf, select, utcDay } from './select.js';
+
+/** Prepared bodies kept per view: every retrieve of a large catalog, plus pages and queries. */
+export const MAX_PREPARED_BODIES = 4096;
+
+export interface View {
+  /** The catalog's model set the view was built for (also when it shows the fallback cards). */
+  readonly models: ModelSet;
+  /** The view was built from the router's `fallback` cards. */
+  readonly fallback: boolean;
+  /** When the view stops holding (ms): a listed model's lifecycle changes then. */
+  readonly validUntil: number;
+  readonly listing: Listing;
+  /** The list (`id` undefined) or one model, in a dialect. */
+  reply(dialect: DialectName, id: string | undefined, query: string): Reply;
+}
+
+/** The view of the catalog's models under `filter`, or of the fallback set when it lists none. */
+export function createView(models: ModelSet, filter: ModelFilter, fallback: ModelSet, nowMs: number): View {
+  const selection = select(models, filter, nowMs);
+  const today = utcDay(nowMs);
+  if (selection.cards.length === 0) {
+    const listing: Listing = {
+      cards: fallback.cards,
+      retired: [],
+      today,
+      find: (id) => fallback.byId.get(id),
+    };
+    return viewOf(models, true, Number.POSITIVE_INFINITY, listing);
+  }
+  const listing: Listing = {
+    cards: selection.cards,
+    retired: selection.retired,
+    today,
+    find(id, withRetired) {
+      const card = models.byId.get(id);
+      if (card === undefined || !isCandidate(card, filter)) return undefined;
+      const shown = withRetired || filter.includeDeprecated || lifecycleOf(card, today) !== 'retired';
+      return shown ? card : undefined;
+    },
+  };
+  return viewOf(models, false, selection.validUntil, listing);
+}
+
+function viewOf(models: ModelSet, fallback: boolean, validUntil: number, listing: Listing): View {
+  const bodies = new LRUCache<string, PreparedBody>({ max: MAX_PREPARED_BODIES });
+  const dialects = new Map<DialectName, DialectView>();
+  return {
+    models,
+    fallback,
+    validUntil,
+    listing,
+    reply(dialect, id, query) {
+      const key = id === undefined ? `${dialect}?${query}` : `${dialect}/${id}`;
+      const cached = bodies.get(key);
+      if (cached !== undefined) return cached;
+      let answers = dialects.get(dialect);
+      if (answers === undefined) {
+        answers = DIALECTS[dialect].create(listing);
+        dialects.set(dialect, answers);
+      }
+      const reply = id === undefined ? answers.list(query) : answers.one(id);
+      if (!isErrorReply(reply)) bodies.set(key, reply);
+      return reply;
+    },
+  };
+}
