@@ -12,8 +12,8 @@ import {
 import express, { type Express, type RequestHandler } from 'express';
 import { type Logger as PinoLogger, pino } from 'pino';
 import { createPluginCatalogs } from './catalogs.js';
-import type { PluginName, ProxyConfig } from './config.js';
-import { PLUGIN_NAMES } from './config.js';
+import type { ProxyConfig } from './config.js';
+import { PLUGIN_NAMES, type PluginName } from './config-schema.js';
 import { dialectOf, errorHandler, notFoundHandler } from './errors.js';
 import { PLUGINS, routerOptions, type SharedOptions } from './plugins.js';
 

@@ -4,7 +4,8 @@
  * both build their catalogs here, so they read and write the same cache.
  */
 import { type Catalog, createCatalog } from '@ccproxy/models-middleware';
-import type { PluginConfig, PluginName } from './config.js';
+import type { PluginConfig } from './config.js';
+import type { PluginName } from './config-schema.js';
 import { catalogOptions, PLUGINS, type SharedOptions } from './plugins.js';
 
 export interface CatalogGroup {

@@ -12,14 +12,9 @@ import {
   selectModels,
 } from '@ccproxy/models-middleware';
 import { type CatalogGroup, createPluginCatalogs } from './catalogs.js';
-import {
-  isConfigError,
-  LOG_LEVELS,
-  type LogLevel,
-  loadConfig,
-  type PluginName,
-  type ProxyConfig,
-} from './config.js';
+import { loadConfig, type ProxyConfig } from './config.js';
+import { isConfigError } from './config-error.js';
+import { LOG_LEVELS, type LogLevel, type PluginName } from './config-schema.js';
 import { PLUGINS, type SharedOptions } from './plugins.js';
 import { formatListSummary, formatModelTable, formatRefreshSummary, type RefreshSummary } from './table.js';
 

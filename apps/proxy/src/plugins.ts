@@ -9,7 +9,8 @@ import type {
   Logger,
   ModelsRouterOptions,
 } from '@ccproxy/models-middleware';
-import type { PluginConfig, PluginName } from './config.js';
+import type { PluginConfig } from './config.js';
+import type { PluginName } from './config-schema.js';
 import { CLAUDE_FALLBACK_MODELS, CODEX_FALLBACK_MODELS } from './fallback.js';
 
 export interface PluginDefinition {
