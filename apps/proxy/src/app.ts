@@ -11,8 +11,9 @@ import {
 } from '@ccproxy/models-middleware';
 import express, { type Express, type RequestHandler } from 'express';
 import { type Logger as PinoLogger, pino } from 'pino';
-import type { PluginName, ProxyConfig } from './config.js';
-import { PLUGIN_NAMES } from './config.js';
+import { createPluginCatalogs } from './catalogs.js';
+import type { ProxyConfig } from './config.js';
+import { PLUGIN_NAMES, type PluginName } from './config-schema.js';
 import { dialectOf, errorHandler, notFoundHandler } from './errors.js';
 import { PLUGINS, routerOptions, type SharedOptions } from './plugins.js';
 
@@ -60,23 +61,22 @@ export interface ProxyApp {
    * plugin that fails to load is logged and keeps serving its fallback cards.
    */
   warm(): Promise<void>;
-  /** Stops refresh timers and closes the cache stores. */
+  /** Stops refresh timers and closes the catalogs (and their cache stores) it created. */
   close(): Promise<void>;
 }
 
 export function createApp(config: ProxyConfig, deps: AppDeps = {}): ProxyApp {
   const logger = deps.logger ?? pino({ level: config.server.logLevel });
-  // One child for every catalog: equal options (this logger included) mean one shared catalog.
   const shared: SharedOptions = { logger: logger.child({ component: 'models' }), clock: deps.clock };
   const started = performance.now();
 
-  const plugins: MountedPlugin[] = [];
-  for (const name of PLUGIN_NAMES) {
-    const plugin = config.plugins[name];
-    if (!plugin.enabled) continue;
-    const router = modelsRouter(routerOptions(plugin, shared));
-    plugins.push(Object.freeze({ name, provider: PLUGINS[name].provider, mount: plugin.mount, router }));
-  }
+  const enabled = PLUGIN_NAMES.map((name) => config.plugins[name]).filter((plugin) => plugin.enabled);
+  // Plugins with the same source settings get one catalog: one upstream fetch per refresh.
+  const catalogs = createPluginCatalogs(enabled, shared);
+  const plugins: MountedPlugin[] = enabled.map(({ name, mount }) => {
+    const router = modelsRouter(routerOptions(name, catalogs.of(name)));
+    return Object.freeze({ name, provider: PLUGINS[name].provider, mount, router });
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -143,21 +143,14 @@ export function createApp(config: ProxyConfig, deps: AppDeps = {}): ProxyApp {
       parts.push(`${plugin.name} lists ${listed} models from ${source}`);
       if (status.catalog.lastError !== null) failures.add(status.catalog.lastError.message);
     }
-    const shared = plugins.length > 1 && new Set(plugins.map((plugin) => plugin.router.catalog)).size === 1;
-    const sharing = shared ? ' (one shared catalog)' : '';
+    const sharing = plugins.length > 1 && catalogs.groups.length === 1 ? ' (one shared catalog)' : '';
     const failed = failures.size === 0 ? '' : `; upstream failed: ${[...failures].join('; ')}`;
     logger.info({ plugins: fields }, `models ready: ${parts.join(', ')}${sharing}${failed}`);
   }
 
-  let closing: Promise<void> | undefined;
   function close(): Promise<void> {
-    closing ??= Promise.allSettled(plugins.map((plugin) => plugin.router.close())).then((results) => {
-      for (const result of results) {
-        if (result.status === 'rejected')
-          logger.warn({ err: result.reason }, 'closing a models router failed');
-      }
-    });
-    return closing;
+    // The routers were handed their catalogs, so closing them is ours to do.
+    return catalogs.close((error) => logger.warn({ err: error }, 'closing a models catalog failed'));
   }
 
   return Object.freeze({ app, logger, plugins: Object.freeze(plugins), health, warm, close });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** `pnpm models ...`: see `commands.ts`. Exit codes: 0 ok, 1 a refresh failed, 2 bad arguments or config. */
 import { runCli } from './commands.js';
-import { invocationDir } from './config.js';
+import { invocationDir } from './config-file.js';
 
 function exit(code: number): void {
   // Let piped output drain before exiting: a large `--json` must not be cut short.

@@ -9,19 +9,13 @@ import {
   DEFAULT_MODES,
   type Logger,
   type ModelCard,
-  type ModelsRouter,
-  modelsRouter,
   selectModels,
 } from '@ccproxy/models-middleware';
-import {
-  isConfigError,
-  LOG_LEVELS,
-  type LogLevel,
-  loadConfig,
-  type PluginName,
-  type ProxyConfig,
-} from './config.js';
-import { PLUGINS, routerOptions, type SharedOptions } from './plugins.js';
+import { type CatalogGroup, createPluginCatalogs } from './catalogs.js';
+import { loadConfig, type ProxyConfig } from './config.js';
+import { isConfigError } from './config-error.js';
+import { LOG_LEVELS, type LogLevel, type PluginName } from './config-schema.js';
+import { PLUGINS, type SharedOptions } from './plugins.js';
 import { formatListSummary, formatModelTable, formatRefreshSummary, type RefreshSummary } from './table.js';
 
 export const USAGE = `Usage: pnpm models <command> [options]
@@ -165,23 +159,24 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       : args.provider === 'openai' || args.command === 'list'
         ? ['codex']
         : ['codex', 'claude_api'];
-  const routers = names.map((name) => ({
-    name,
-    router: modelsRouter(routerOptions(config.plugins[name], shared)),
-  }));
+  // The same catalogs the server builds (no routers: the CLI only reads and refreshes them).
+  const catalogs = createPluginCatalogs(
+    names.map((name) => config.plugins[name]),
+    shared,
+  );
   try {
     return args.command === 'list'
-      ? await list(args, routers[0]?.router as ModelsRouter, io)
-      : await refresh(args, routers, io);
+      ? await list(args, catalogs.of(names[0] as PluginName), io)
+      : await refresh(args, catalogs.groups, io);
   } finally {
-    await Promise.allSettled(routers.map(({ router }) => router.close()));
+    await catalogs.close();
   }
 }
 
-async function list(args: Parsed, router: ModelsRouter, io: CliIo): Promise<number> {
+async function list(args: Parsed, catalog: Catalog, io: CliIo): Promise<number> {
   const provider = args.provider ?? 'all';
   const now = io.clock?.now() ?? Date.now();
-  const { models, source, fetchedAt } = await router.catalog.get();
+  const { models, source, fetchedAt } = await catalog.get();
   let cards: readonly ModelCard[] = selectModels(
     models,
     { provider, modes: DEFAULT_MODES, includeDeprecated: args.includeDeprecated },
@@ -224,21 +219,10 @@ function fallbackCards(provider: string): ModelCard[] {
     );
 }
 
-async function refresh(
-  args: Parsed,
-  routers: readonly { name: PluginName; router: ModelsRouter }[],
-  io: CliIo,
-): Promise<number> {
-  // Plugins with equal source options share a catalog: refresh each catalog once.
-  const groups = new Map<Catalog, PluginName[]>();
-  for (const { name, router } of routers) {
-    const group = groups.get(router.catalog);
-    if (group === undefined) groups.set(router.catalog, [name]);
-    else group.push(name);
-  }
-
+async function refresh(args: Parsed, groups: readonly CatalogGroup[], io: CliIo): Promise<number> {
+  // Plugins with equal source settings share a catalog: each catalog is refreshed once.
   const reports: RefreshSummary[] = [];
-  for (const [catalog, plugins] of groups) {
+  for (const { catalog, plugins } of groups) {
     const before = catalog.status();
     const result: CatalogRefreshReport = before.enabled
       ? await catalog.refresh()

@@ -4,21 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SOURCE_URL } from '@ccproxy/models-middleware';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig } from './config.js';
+import { parseScalar } from './config-env.js';
+import { type ConfigError, isConfigError } from './config-error.js';
+import { findConfigFile, invocationDir } from './config-file.js';
 import {
-  type ConfigError,
+  CONFIG_SCHEMA,
   DEFAULT_CACHE_TTL_HOURS,
   DEFAULT_FETCH_TIMEOUT_SECONDS,
   DEFAULT_HOST,
   DEFAULT_LOG_LEVEL,
   DEFAULT_PORT,
   DEFAULT_REFRESH_INTERVAL_MINUTES,
-  findConfigFile,
-  invocationDir,
-  isConfigError,
-  loadConfig,
-  parseConfig,
-  parseScalar,
-} from './config.js';
+  PLUGIN_NAMES,
+  type SchemaNode,
+} from './config-schema.js';
 
 const CTX = { env: {}, cwd: '/srv/proxy', homedir: '/home/user' };
 
@@ -86,6 +86,55 @@ describe('defaults', () => {
     });
   });
 
+  it('config.example.toml names every key of the schema, with its range or values', () => {
+    const example = readFileSync(new URL('../config.example.toml', import.meta.url), 'utf8');
+    const sections = example.split(/^\[/m).slice(1);
+    for (const [section, keys] of schemaTables()) {
+      const body = sections.find((text) => text.startsWith(`${section}]`));
+      expect(body, `[${section}] in config.example.toml`).toBeDefined();
+      for (const [key, node] of keys) {
+        expect(body, `${section}.${key}`).toMatch(new RegExp(`^(# )?${key} = `, 'm'));
+        if (node.type === 'integer') expect(example).toContain(`${node.minimum}..${node.maximum}`);
+        if (node.enum !== undefined) expect(example).toContain(node.enum.join(' | '));
+      }
+    }
+  });
+
+  it('the README’s key table lists every key of the schema with its default and range', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const rows = new Map<string, { fallback: string; allowed: string }>();
+    for (const [, key, fallback, allowed] of readme.matchAll(
+      /^\| `([a-z_.<>|\\…]+)` \| (.+?) \| (.+) \|$/gm,
+    )) {
+      rows.set((key as string).replace(/<[^>]*>/, '*'), {
+        fallback: fallback as string,
+        allowed: allowed as string,
+      });
+    }
+    const documented: string[] = [];
+    for (const [section, keys] of schemaTables()) {
+      const prefix = section.startsWith('plugins.') ? 'plugins.*' : section;
+      if (section.startsWith('plugins.') && section !== `plugins.${PLUGIN_NAMES[0]}`) continue;
+      for (const [key, node] of keys) {
+        const name = `${prefix}.${key}`;
+        documented.push(name);
+        const row = rows.get(name);
+        expect(row, `README row for ${name}`).toBeDefined();
+        const defaults = PLUGIN_NAMES.map(
+          (plugin) => CONFIG_SCHEMA.properties?.plugins?.properties?.[plugin]?.properties?.[key]?.default,
+        );
+        if (prefix === 'plugins.*' && new Set(defaults).size > 1) {
+          for (const value of defaults) expect(row?.fallback).toContain(`"${value}"`);
+        } else if (node.default !== undefined) {
+          expect(row?.fallback).toBe(`\`${JSON.stringify(node.default)}\``);
+        }
+        if (node.type === 'integer') expect(row?.allowed).toContain(`${node.minimum}..${node.maximum}`);
+        if (node.enum !== undefined) expect(row?.allowed).toContain(node.enum.join(', '));
+      }
+    }
+    expect([...rows.keys()].filter((key) => /^(server|plugins)\./.test(key))).toEqual(documented);
+  });
+
   it('returns a frozen configuration', () => {
     const config = parseConfig('', CTX);
     expect(Object.isFrozen(config)).toBe(true);
@@ -93,6 +142,21 @@ describe('defaults', () => {
     expect(Object.isFrozen(config.plugins.codex)).toBe(true);
   });
 });
+
+/** Each table of the schema (`server`, `plugins.codex`, ...) with its keys. */
+function schemaTables(
+  node: SchemaNode = CONFIG_SCHEMA,
+  path: string[] = [],
+): [string, [string, SchemaNode][]][] {
+  const children = Object.entries(node.properties ?? {});
+  const leaves = children.filter(([, child]) => child.type !== 'object');
+  const here: [string, [string, SchemaNode][]][] = leaves.length > 0 ? [[path.join('.'), leaves]] : [];
+  return here.concat(
+    children
+      .filter(([, child]) => child.type === 'object')
+      .flatMap(([name, child]) => schemaTables(child, [...path, name])),
+  );
+}
 
 describe('file values', () => {
   it('reads every key and normalises paths, URLs and mounts', () => {

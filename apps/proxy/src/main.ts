@@ -6,7 +6,9 @@
  */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { invocationDir, isConfigError, loadConfig, type ProxyConfig } from './config.js';
+import { loadConfig, type ProxyConfig } from './config.js';
+import { isConfigError } from './config-error.js';
+import { invocationDir } from './config-file.js';
 import { type RunningServer, startServer } from './server.js';
 
 const USAGE = `Usage: node dist/main.js [--config <path>]

@@ -1,9 +1,16 @@
 /**
- * The two plugins of the demo and how their configuration becomes router options. The server and
- * the CLI both build their catalogs here, so they read and write the same cache.
+ * The two plugins of the demo and how their configuration becomes catalog and router options.
+ * `catalogs.ts` decides which plugins share a catalog.
  */
-import type { CatalogOptions, FallbackModel, Logger, ModelsRouterOptions } from '@ccproxy/models-middleware';
-import type { PluginConfig, PluginName } from './config.js';
+import type {
+  Catalog,
+  CatalogOptions,
+  FallbackModel,
+  Logger,
+  ModelsRouterOptions,
+} from '@ccproxy/models-middleware';
+import type { PluginConfig } from './config.js';
+import type { PluginName } from './config-schema.js';
 import { CLAUDE_FALLBACK_MODELS, CODEX_FALLBACK_MODELS } from './fallback.js';
 
 export interface PluginDefinition {
@@ -18,11 +25,8 @@ export const PLUGINS: Readonly<Record<PluginName, PluginDefinition>> = Object.fr
   claude_api: Object.freeze({ name: 'claude_api', provider: 'anthropic', fallback: CLAUDE_FALLBACK_MODELS }),
 });
 
+/** What every catalog of a process gets alike. */
 export interface SharedOptions {
-  /**
-   * One logger for every plugin: routers with equal catalog options share one catalog, and
-   * handing each its own logger object could keep them apart.
-   */
   readonly logger?: Logger | undefined;
   readonly clock?: CatalogOptions['clock'];
 }
@@ -44,11 +48,8 @@ export function catalogOptions(plugin: PluginConfig, shared: SharedOptions = {})
   return options;
 }
 
-export function routerOptions(plugin: PluginConfig, shared: SharedOptions = {}): ModelsRouterOptions {
-  const definition = PLUGINS[plugin.name];
-  return {
-    ...catalogOptions(plugin, shared),
-    provider: definition.provider,
-    fallback: [...definition.fallback],
-  };
+/** A plugin's router over the catalog it reads (which may be shared with the other plugin). */
+export function routerOptions(name: PluginName, catalog: Catalog): ModelsRouterOptions {
+  const definition = PLUGINS[name];
+  return { catalog, provider: definition.provider, fallback: [...definition.fallback] };
 }

@@ -148,6 +148,8 @@ describe('catalog sharing', () => {
     const proxy = await proxyFor();
     const [codex, claude] = proxy.plugins;
     expect(codex?.router.catalog).toBe(claude?.router.catalog);
+    // The sanity check protects both plugins' providers on the one catalog.
+    expect(codex?.router.catalog.options.providers).toEqual(['openai', 'anthropic']);
     await request(proxy.app).get('/codex/v1/models').expect(200);
     await request(proxy.app).get('/claude/v1/models').set(ANTHROPIC).expect(200);
     await request(proxy.app).get('/health').expect(200);
@@ -158,6 +160,8 @@ describe('catalog sharing', () => {
     const proxy = await proxyFor({ PLUGINS__CLAUDE_API__MODELS_CACHE_TTL_HOURS: '12' });
     const [codex, claude] = proxy.plugins;
     expect(codex?.router.catalog).not.toBe(claude?.router.catalog);
+    expect(codex?.router.catalog.options.providers).toEqual(['openai']);
+    expect(claude?.router.catalog.options.providers).toEqual(['anthropic']);
   });
 });
 
@@ -292,10 +296,14 @@ describe('everything else', () => {
     expect(lines.some((line) => line.level === 40 && line.component === 'models')).toBe(true);
   });
 
-  it('close() releases the catalogs and can be called twice', async () => {
-    const proxy = await proxyFor();
+  it('close() closes the catalogs it created and can be called twice', async () => {
+    const proxy = await proxyFor({ PLUGINS__CLAUDE_API__MODELS_CACHE_TTL_HOURS: '12' });
     await request(proxy.app).get('/codex/v1/models').expect(200);
     await proxy.close();
     await proxy.close();
+    for (const plugin of proxy.plugins) {
+      expect((await plugin.router.catalog.refresh()).ok).toBe(false);
+    }
+    expect(upstream.count).toBe(1);
   });
 });

@@ -1,0 +1,115 @@
+/**
+ * The configuration file's shape as a JSON Schema: every key, its type, range and default. Ajv
+ * checks a document against it (`config.ts`); the README's key table and config.example.toml are
+ * checked against it by config.test.ts. A new section (e.g. `[cache]`) is a new entry in
+ * `properties`, and `SECTION__KEY` environment overrides reach it with no other change.
+ * `description` is what a string key accepts, as error messages say it.
+ */
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const PLUGIN_NAMES = ['codex', 'claude_api'] as const;
+export type PluginName = (typeof PLUGIN_NAMES)[number];
+
+/** `[server] host`. Loopback only: the demo has no authentication. */
+export const DEFAULT_HOST = '127.0.0.1';
+/** `[server] port`. */
+export const DEFAULT_PORT = 8000;
+/** `[server] log_level`. */
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+/** `models_cache_ttl_hours`: ccproxy's default of one day. */
+export const DEFAULT_CACHE_TTL_HOURS = 24;
+/** `models_fetch_timeout`, in seconds. */
+export const DEFAULT_FETCH_TIMEOUT_SECONDS = 30;
+/** `models_refresh_interval_minutes`: 0 = refresh only when a request finds the copy stale. */
+export const DEFAULT_REFRESH_INTERVAL_MINUTES = 0;
+/** `mount` of each plugin. */
+export const DEFAULT_MOUNTS: Readonly<Record<PluginName, string>> = Object.freeze({
+  codex: '/codex/v1',
+  claude_api: '/claude/v1',
+});
+
+/** The subset of JSON Schema this file uses; `problem` (ours) says why a `pattern` failed. */
+export interface SchemaNode {
+  readonly type: 'object' | 'string' | 'integer' | 'boolean';
+  readonly description?: string;
+  readonly default?: unknown;
+  readonly properties?: Readonly<Record<string, SchemaNode>>;
+  readonly additionalProperties?: false;
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly enum?: readonly string[];
+  readonly minLength?: number;
+  readonly allOf?: readonly { readonly pattern: string; readonly problem: string }[];
+}
+
+const table = (properties: Record<string, SchemaNode>): SchemaNode => ({
+  type: 'object',
+  properties,
+  additionalProperties: false,
+  default: {},
+});
+const root = (properties: Record<string, SchemaNode>): SchemaNode => {
+  const { default: _, ...rest } = table(properties);
+  return rest;
+};
+const integer = (minimum: number, maximum: number, fallback: number): SchemaNode => ({
+  type: 'integer',
+  minimum,
+  maximum,
+  default: fallback,
+});
+const boolean = (fallback: boolean): SchemaNode => ({ type: 'boolean', default: fallback });
+const text = (description: string, extra: Partial<SchemaNode> = {}): SchemaNode => ({
+  type: 'string',
+  description,
+  minLength: 1,
+  ...extra,
+});
+
+const plugin = (name: PluginName): SchemaNode =>
+  table({
+    enabled: boolean(true),
+    mount: text("a path starting with '/' (e.g. /codex/v1)", {
+      default: DEFAULT_MOUNTS[name],
+      allOf: [
+        { pattern: '^/', problem: "does not start with '/'" },
+        { pattern: '^[^\\s?#]*$', problem: "contains whitespace, '?' or '#'" },
+      ],
+    }),
+    dynamic_models_enabled: boolean(true),
+    // No default: the package's own (LiteLLM on GitHub, the XDG cache directory) applies.
+    models_source_url: text('an http(s):// or file: URL, or a file path'),
+    models_cache_dir: text('a directory path'),
+    models_cache_ttl_hours: integer(1, 168, DEFAULT_CACHE_TTL_HOURS),
+    models_fetch_timeout: integer(1, 300, DEFAULT_FETCH_TIMEOUT_SECONDS),
+    models_refresh_interval_minutes: integer(0, 10_080, DEFAULT_REFRESH_INTERVAL_MINUTES),
+  });
+
+export const CONFIG_SCHEMA: SchemaNode = root({
+  server: table({
+    host: text('a host name or IP address', {
+      default: DEFAULT_HOST,
+      allOf: [{ pattern: '^\\S*$', problem: 'contains whitespace' }],
+    }),
+    port: integer(0, 65_535, DEFAULT_PORT),
+    log_level: { type: 'string', enum: LOG_LEVELS, default: DEFAULT_LOG_LEVEL },
+  }),
+  plugins: table(Object.fromEntries(PLUGIN_NAMES.map((name) => [name, plugin(name)]))),
+});
+
+/** The schema of a dotted key's node, or `undefined` past a leaf or an unknown key. */
+export function schemaAt(path: readonly string[]): SchemaNode | undefined {
+  let node: SchemaNode | undefined = CONFIG_SCHEMA;
+  for (const segment of path) node = node?.properties?.[segment];
+  return node;
+}
+
+/** What a leaf accepts, in words: "an integer from 1 to 168", "true or false", ... */
+export function allowedOf(node: SchemaNode): string {
+  if (node.type === 'integer') return `an integer from ${node.minimum} to ${node.maximum}`;
+  if (node.type === 'boolean') return 'true or false';
+  if (node.enum !== undefined) return `one of ${node.enum.join(', ')}`;
+  return node.description ?? `a ${node.type}`;
+}
