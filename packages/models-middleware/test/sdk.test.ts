@@ -75,4 +75,20 @@ describe('official SDKs accept the output', () => {
     const missing = await client.models.retrieve('gpt-4.1').catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(Anthropic.NotFoundError);
   });
+
+  it('anthropic: filters by lifecycle the way the SDK sends it (lifecycle[]=...)', async () => {
+    const client = new Anthropic({ baseURL: `${base}/anthropic`, apiKey: 'sk-ant-test' });
+    const retired: string[] = [];
+    for await (const model of client.models.list({ lifecycle: ['retired'], limit: 2 })) {
+      expect(model.lifecycle).toBe('retired');
+      retired.push(model.id);
+    }
+    expect(retired).toHaveLength(EXPECTED.anthropicWithDeprecated - EXPECTED.anthropic);
+    const every = await client.models.list({ lifecycle: ['active', 'deprecated', 'retired'], limit: 1000 });
+    expect(every.data).toHaveLength(EXPECTED.anthropicWithDeprecated);
+    const bad = await client.models
+      .list({ lifecycle: ['gone' as 'active'] })
+      .catch((error: unknown) => error);
+    expect(bad).toBeInstanceOf(Anthropic.BadRequestError);
+  });
 });

@@ -49,7 +49,7 @@ const id = fc.oneof(
 );
 
 const queryKey = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom('limit', 'after_id', 'before_id') },
+  { weight: 4, arbitrary: fc.constantFrom('limit', 'after_id', 'before_id', 'lifecycle', 'lifecycle[]') },
   { weight: 1, arbitrary: fc.constantFrom('limit[]', 'limit[a]', '__proto__', 'constructor', 'LIMIT', '') },
   { weight: 1, arbitrary: pathSafe(12) },
 );
@@ -73,6 +73,9 @@ const queryValue = fc.oneof(
     '20.0',
     'NaN',
     'Infinity',
+    'active',
+    'deprecated',
+    'retired',
   ),
   fc.constantFrom(...KNOWN_IDS).map(encodeURIComponent),
   fc.string({ maxLength: 40 }).map(encodeURIComponent),
@@ -177,8 +180,9 @@ function check(req: Generated, res: RawResponse): void {
   expect(Array.isArray(list.data)).toBe(true);
   if (anthropic) expect(typeof list.has_more).toBe('boolean');
   else expect(list.object).toBe('list');
-  // Only a cursor can legitimately give an empty page.
-  if (!/(after_id|before_id)=/.test(req.query ?? '')) expect(list.data?.length).toBeGreaterThan(0);
+  // Only a cursor or a lifecycle filter can legitimately give an empty page.
+  if (!/(after_id|before_id|lifecycle(\[\])?)=/.test(req.query ?? ''))
+    expect(list.data?.length).toBeGreaterThan(0);
 }
 
 describe.each(EXPRESS_VERSIONS)('client input on %s', (_name, makeApp) => {
@@ -256,6 +260,8 @@ describe.each(EXPRESS_VERSIONS)('client input on %s', (_name, makeApp) => {
     ['fifty repeated after_id', `/claude/v1/models?${'after_id=claude-opus-4-1&'.repeat(50)}`],
     ['a malformed escape in the query', '/claude/v1/models?after_id=%E0%A4%A'],
     ['a NUL in a cursor', '/claude/v1/models?before_id=%00'],
+    ['an unknown lifecycle', '/claude/v1/models?lifecycle=gone'],
+    ['four lifecycle values', `/claude/v1/models?${'lifecycle=active&'.repeat(4)}`],
   ])('answers %s with a 400 in the Anthropic format', async (_name, path) => {
     const res = await send(base, { method: 'GET', path, headers: { 'anthropic-version': '2023-06-01' } });
     expect(res?.status).toBe(400);
