@@ -34,9 +34,21 @@ export interface HandlerOptions {
 
 export function createHandler(options: HandlerOptions): Handler {
   const { peek, get, viewFor, format, answered } = options;
-  const headers: Record<string, string> = { 'Cache-Control': options.cacheControl };
   const vary = varyFor(format);
-  if (vary !== undefined) headers.Vary = vary;
+  // Built once per tier, so the hot path allocates no header object.
+  const headersBySource = new Map<CatalogSource, Readonly<Record<string, string>>>();
+  const headersFor = (source: CatalogSource): Readonly<Record<string, string>> => {
+    let headers = headersBySource.get(source);
+    if (headers === undefined) {
+      headers = {
+        'Cache-Control': options.cacheControl,
+        ...(vary && { Vary: vary }),
+        [SOURCE_HEADER]: source,
+      };
+      headersBySource.set(source, headers);
+    }
+    return headers;
+  };
 
   function answer(req: IncomingMessage, res: ServerResponse, route: Route, result: CatalogResult): void {
     if (!writable(res)) return;
@@ -45,7 +57,7 @@ export function createHandler(options: HandlerOptions): Handler {
     const dialect = dialectFor(format, { headers: req.headers, query: route.query });
     const reply = view.reply(dialect, route.id, route.query);
     if (isErrorReply(reply)) sendError(res, reply.status, reply.error);
-    else sendBody(req, res, reply, { ...headers, [SOURCE_HEADER]: source });
+    else sendBody(req, res, reply, headersFor(source));
     answered(source);
   }
 
