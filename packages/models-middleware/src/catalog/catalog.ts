@@ -278,12 +278,13 @@ class ModelCatalog implements Catalog {
     // An upstream fetch or a store read may have landed meanwhile; it wins.
     if (this.#state.entry !== undefined) return;
     this.#adopt(entry, 'snapshot');
-    const reason = this.#state.lastError
-      ? `upstream unreachable (${shortReason(this.#state.lastError.error)})`
-      : 'no document from upstream yet';
+    const failed = this.#state.lastError?.error;
+    // Offline cold start: this is the one line that says so (the fetch itself logged at debug).
     this.options.logger.warn(
-      { url: this.url, models: entry.models.cards.length },
-      `models catalog: ${reason}; serving the LiteLLM snapshot shipped with the package`,
+      { url: this.url, models: entry.models.cards.length, ...(failed && { err: summary(failed) }) },
+      failed
+        ? `models catalog refresh failed (${shortReason(failed)}); serving the LiteLLM snapshot shipped with the package`
+        : 'models catalog: no document from upstream yet; serving the LiteLLM snapshot shipped with the package',
     );
   }
 
@@ -334,11 +335,12 @@ class ModelCatalog implements Catalog {
       const err = error instanceof Error ? error : new Error(String(error));
       this.#state = { ...this.#state, lastError: { error: err, at: clock.now() } };
       logger.debug({ err, url: this.url }, 'models catalog refresh failed');
-      // Cold, the snapshot's one line says it; warm, one compact line keeps the copy in use.
-      if (held.entry !== undefined) {
+      // Cold with the snapshot to answer, its one line says it; otherwise one compact line here.
+      if (held.entry !== undefined || !this.#snapshot.available) {
+        const serving = held.tier === null ? 'nothing cached' : `keeping the copy from ${held.tier}`;
         logger.warn(
-          { url: this.url, serving: held.tier },
-          `models catalog refresh failed (${shortReason(err)}); keeping the copy from ${held.tier}`,
+          { err: summary(err), url: this.url, serving: held.tier ?? 'nothing yet' },
+          `models catalog refresh failed (${shortReason(err)}); ${serving}`,
         );
       }
       throw err;
@@ -353,6 +355,11 @@ class ModelCatalog implements Catalog {
     task.then(done, done);
     return task;
   }
+}
+
+/** Name and message only: a log line without the stack and the cause chain. */
+function summary(error: Error): { name: string; message: string } {
+  return { name: error.name, message: error.message };
 }
 
 /** The error's message without the package prefix and the URL: `ENOTFOUND`, `HTTP 503`, ... */

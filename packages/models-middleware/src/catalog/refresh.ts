@@ -72,14 +72,16 @@ export class RefreshScheduler<T> {
 
   /**
    * The one guard for background fetches: none in flight, not stopped, past the pause after a
-   * failure, and the copy older than `ttl` (a copy without a fetch time always is). `force` skips
-   * the age check (the interval). Never rejects.
+   * failure, and the copy older than `ttl` (a copy without a fetch time always is). `force` (the
+   * interval: its period is the operator's own schedule) skips the pause and the age check.
    */
   due(fetchedAt: number | null | undefined, force = false): void {
     if (this.running || this.#stopped) return;
-    const now = this.#options.clock.now();
-    if (now < this.#retryAt) return;
-    if (!force && typeof fetchedAt === 'number' && now - fetchedAt < this.#options.ttl) return;
+    if (!force) {
+      const now = this.#options.clock.now();
+      if (now < this.#retryAt) return;
+      if (typeof fetchedAt === 'number' && now - fetchedAt < this.#options.ttl) return;
+    }
     this.#options.track(this.#background());
   }
 
