@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Keyv } from 'keyv';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCatalog } from '../../src/catalog/catalog.js';
 import { SQLITE_FILE } from '../../src/catalog/store.js';
 import type { CatalogOptions } from '../../src/options.js';
@@ -19,7 +19,7 @@ import {
   type Rig,
   warnings,
 } from '../support/rig.js';
-import { ExplodingMap, FaultyStore, type StoreBehaviour } from '../support/stores.js';
+import { ExplodingMap, FaultyStore, RecoveringStore, type StoreBehaviour } from '../support/stores.js';
 import { tempDirs } from '../support/tmp.js';
 import { FakeUpstream } from '../support/upstream.js';
 
@@ -332,5 +332,41 @@ describe('store: breaks while warm', () => {
     await expectFullLists(r, ['memory']);
     const anthropic = await request(r.anthropic).get('/v1/models/claude-opus-4-1').set(ANTHROPIC).expect(200);
     expect(anthropic.headers[SOURCE_HEADER]).toBe('memory');
+  });
+});
+
+describe('store: fails for a while, then works (a Redis restarting, SQLITE_BUSY)', () => {
+  it('status says degraded, then ok by itself after storeRetryDelayMs; requests never see it', async () => {
+    const store = new RecoveringStore(2);
+    const r = createRig({
+      url: upstream.url,
+      store,
+      snapshot: false,
+      storeTimeoutMs: 100,
+      storeRetryDelayMs: 5_000,
+      memoryTtl: 1_000,
+    });
+    await expectFullLists(r, ['upstream', 'memory']);
+    await r.catalog.idle();
+    expect(r.catalog.status().disk).toBe('degraded');
+    expect(r.catalog.status().diskError).toMatch(
+      /^@ccproxy\/models-middleware: cache store \w+ failed: SQLITE_BUSY/,
+    );
+    expect(r.catalog.status().diskError?.match(/cache store/g)).toHaveLength(1);
+    // Past memoryTtl but within the retry delay: memory answers, the store is left alone.
+    const calls = store.calls.get + store.calls.set;
+    r.clock.advance(1_001);
+    await expectFullLists(r, ['memory']);
+    await r.catalog.idle();
+    expect(store.calls.get + store.calls.set).toBe(calls);
+    // After it: the next store call is tried, succeeds, and the tier is back.
+    r.clock.advance(5_000);
+    store.failures = 0;
+    await expectFullLists(r, ['memory']);
+    await r.catalog.idle();
+    expect(r.catalog.status()).toMatchObject({ disk: 'ok', diskError: null });
+    expect((await r.catalog.refresh()).ok).toBe(true);
+    expect(store.data.size).toBeGreaterThan(0);
+    expect(r.errors).toEqual([]);
   });
 });
