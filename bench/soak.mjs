@@ -10,6 +10,7 @@
 //
 // Everything listens on 127.0.0.1:0 and lives in one temp dir (SQLite cache, app log), removed at
 // the end unless an expectation failed: then it is kept, for the evidence.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -18,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHistogram, performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -839,6 +841,13 @@ function report(r) {
   return held;
 }
 
+/** The short in-process soak (test/faults/soak.soak.ts), under Vitest; its exit status. */
+function inProcessSoak() {
+  const config = fileURLToPath(new URL('./vitest.soak.config.mjs', import.meta.url));
+  const vitest = spawnSync('pnpm', ['exec', 'vitest', 'run', '--config', config], { stdio: 'inherit' });
+  return vitest.status ?? 1;
+}
+
 async function main() {
   const seconds = parseSeconds();
   const dir = mkdtempSync(join(tmpdir(), 'ccproxy-soak-'));
@@ -884,6 +893,7 @@ async function main() {
   if (outcome.held) rmSync(dir, { recursive: true, force: true });
   else console.log(`kept ${dir} (SQLite cache and app.log) for a look; remove it when done`);
   process.exitCode = outcome.interrupted ? 130 : outcome.held ? 0 : 1;
+  if (outcome.held && !outcome.interrupted) process.exitCode = inProcessSoak();
 
   // Everything is closed, so the process should end now; if a handle keeps it alive, say which.
   setTimeout(() => {

@@ -4,7 +4,7 @@
  * Pipeline: catalog answer -> view (view/) -> HTTP (http/).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Catalog, type CatalogResult, type CatalogStatus, createCatalog } from './catalog.js';
+import { type Catalog, type CatalogResult, type CatalogStatus, createCatalog } from './catalog/catalog.js';
 import { createHandler, type Next } from './http/handler.js';
 import {
   CATALOG_OPTION_KEYS,

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Catalog, type CatalogResult, createCatalog } from '../src/catalog.js';
+import { type Catalog, type CatalogResult, createCatalog } from '../src/catalog/catalog.js';
 import { type ModelsRouter, type ModelsRouterOptions, modelsRouter, SOURCE_HEADER } from '../src/router.js';
 import { EXPRESS_VERSIONS, proxyApp } from './support/app.js';
 import { ManualClock } from './support/clock.js';

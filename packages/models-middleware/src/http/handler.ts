@@ -5,7 +5,7 @@
  * written once the response is answered or the client has gone, and no throw escapes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CatalogResult } from '../catalog.js';
+import type { CatalogResult } from '../catalog/catalog.js';
 import type { CatalogSource } from '../types.js';
 import { dialectFor, type ResponseFormat, varyFor } from '../view/dialects.js';
 import { isErrorReply } from '../view/prepared.js';

@@ -2,9 +2,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Keyv } from 'keyv';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SQLITE_FILE } from '../../src/cache/disk.js';
-import { createCatalog } from '../../src/catalog.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createCatalog } from '../../src/catalog/catalog.js';
+import { SQLITE_FILE } from '../../src/catalog/store.js';
 import type { CatalogOptions } from '../../src/options.js';
 import { SOURCE_HEADER } from '../../src/router.js';
 import { status } from '../support/faults.js';
@@ -19,7 +19,7 @@ import {
   type Rig,
   warnings,
 } from '../support/rig.js';
-import { ExplodingMap, FaultyStore, type StoreBehaviour } from '../support/stores.js';
+import { ExplodingMap, FaultyStore, RecoveringStore, type StoreBehaviour } from '../support/stores.js';
 import { tempDirs } from '../support/tmp.js';
 import { FakeUpstream } from '../support/upstream.js';
 
@@ -263,7 +263,8 @@ describe.each(BAD_STORES)('store: $name', (bad) => {
     const started = performance.now();
     expect(await expectSomeList(r)).toBe('upstream');
     expect(performance.now() - started).toBeLessThan(1_500);
-    await vi.waitFor(() => expect(r.catalog.status().disk).toBe('degraded'));
+    await r.catalog.idle();
+    expect(r.catalog.status().disk).toBe('degraded');
     await expectFullLists(r, ['memory']);
     expect((await r.catalog.refresh()).ok).toBe(true);
     expectDegraded(r, bad.operation, bad.cause);
@@ -281,7 +282,8 @@ describe.each(BAD_STORES)('store: $name', (bad) => {
     const r = createRig(options({ snapshot: true }));
     expect(await expectSomeList(r)).toBe('snapshot');
     // Nothing fetched, nothing to write: a store that only fails writes is not found out yet.
-    if (bad.operation === 'get') await vi.waitFor(() => expect(r.catalog.status().disk).toBe('degraded'));
+    await r.catalog.idle();
+    if (bad.operation === 'get') expect(r.catalog.status().disk).toBe('degraded');
     expect(r.catalog.status().lastError?.message).toMatch(/HTTP 503/);
   });
 
@@ -305,7 +307,8 @@ describe('store: returns records that are not ours', () => {
     const r = createRig({ url: upstream.url, store, snapshot: false, storeTimeoutMs: 100 });
     expect(await expectSomeList(r)).toBe('upstream');
     // One document written: its cards, then its meta key.
-    await vi.waitFor(() => expect(store.calls.set).toBe(2));
+    await r.catalog.idle();
+    expect(store.calls.set).toBe(2);
     expect(r.catalog.status().disk).toBe('ok');
   });
 });
@@ -315,17 +318,55 @@ describe('store: breaks while warm', () => {
     const store = new FaultyStore();
     const r = createRig({ url: upstream.url, store, snapshot: false, storeTimeoutMs: 100, memoryTtl: 1000 });
     await expectFullLists(r, ['upstream', 'memory']);
-    await vi.waitFor(() => expect(store.calls.set).toBe(2));
+    await r.catalog.idle();
+    expect(store.calls.set).toBe(2);
     store.get_ = 'hang';
     store.set_ = 'throw';
     // Past memoryTtl the disk is consulted again: it hangs, and memory answers after storeTimeoutMs.
     r.clock.advance(1001);
     await expectFullLists(r, ['memory']);
+    await r.catalog.idle();
     expect(r.catalog.status().disk).toBe('degraded');
     const report = await r.catalog.refresh();
     expect(report).toMatchObject({ ok: true, source: 'upstream' });
     await expectFullLists(r, ['memory']);
     const anthropic = await request(r.anthropic).get('/v1/models/claude-opus-4-1').set(ANTHROPIC).expect(200);
     expect(anthropic.headers[SOURCE_HEADER]).toBe('memory');
+  });
+});
+
+describe('store: fails for a while, then works (a Redis restarting, SQLITE_BUSY)', () => {
+  it('status says degraded, then ok by itself after storeRetryDelayMs; requests never see it', async () => {
+    const store = new RecoveringStore(2);
+    const r = createRig({
+      url: upstream.url,
+      store,
+      snapshot: false,
+      storeTimeoutMs: 100,
+      storeRetryDelayMs: 5_000,
+      memoryTtl: 1_000,
+    });
+    await expectFullLists(r, ['upstream', 'memory']);
+    await r.catalog.idle();
+    expect(r.catalog.status().disk).toBe('degraded');
+    expect(r.catalog.status().diskError).toMatch(
+      /^@ccproxy\/models-middleware: cache store \w+ failed: SQLITE_BUSY/,
+    );
+    expect(r.catalog.status().diskError?.match(/cache store/g)).toHaveLength(1);
+    // Past memoryTtl but within the retry delay: memory answers, the store is left alone.
+    const calls = store.calls.get + store.calls.set;
+    r.clock.advance(1_001);
+    await expectFullLists(r, ['memory']);
+    await r.catalog.idle();
+    expect(store.calls.get + store.calls.set).toBe(calls);
+    // After it: the next store call is tried, succeeds, and the tier is back.
+    r.clock.advance(5_000);
+    store.failures = 0;
+    await expectFullLists(r, ['memory']);
+    await r.catalog.idle();
+    expect(r.catalog.status()).toMatchObject({ disk: 'ok', diskError: null });
+    expect((await r.catalog.refresh()).ok).toBe(true);
+    expect(store.data.size).toBeGreaterThan(0);
+    expect(r.errors).toEqual([]);
   });
 });
