@@ -8,6 +8,12 @@ function exit(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
+// A reader that stops early (`pnpm models list | head`) closes the pipe: that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: invocationDir() }).then(
   exit,
   (error: unknown) => {

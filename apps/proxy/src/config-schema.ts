@@ -25,7 +25,7 @@ export const DEFAULT_FETCH_TIMEOUT_SECONDS = 30;
 /** `models_refresh_interval_minutes`: 0 = refresh only when a request finds the copy stale. */
 export const DEFAULT_REFRESH_INTERVAL_MINUTES = 0;
 /** `mount` of each plugin. */
-export const DEFAULT_MOUNTS: Readonly<Record<PluginName, string>> = Object.freeze({
+const DEFAULT_MOUNTS: Readonly<Record<PluginName, string>> = Object.freeze({
   codex: '/codex/v1',
   claude_api: '/claude/v1',
 });

@@ -10,6 +10,7 @@ import { loadConfig, type ProxyConfig } from './config.js';
 import { isConfigError } from './config-error.js';
 import { invocationDir } from './config-file.js';
 import { type RunningServer, startServer } from './server.js';
+import { onShutdownSignal } from './signals.js';
 
 const USAGE = `Usage: node dist/main.js [--config <path>]
 
@@ -64,25 +65,25 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  let signalled = false;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    if (signalled) {
+  const onSignal = onShutdownSignal({
+    shutdown(signal) {
+      logger.info({ signal }, `${signal} received: shutting down`);
+      running.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    },
+    force(signal) {
       logger.warn({ signal }, 'second signal: exiting without waiting');
       process.exit(1);
-    }
-    signalled = true;
-    logger.info({ signal }, `${signal} received: shutting down`);
-    running.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  // `on`, not `once`: a second signal must reach shutdown() rather than Node's default kill.
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+    },
+  });
+  // `on`, not `once`: a second signal must reach the policy rather than Node's default kill.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
 
 main().catch((error: unknown) => {

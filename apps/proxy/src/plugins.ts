@@ -7,6 +7,7 @@ import type {
   CatalogOptions,
   FallbackModel,
   Logger,
+  ModelsRouter,
   ModelsRouterOptions,
 } from '@ccproxy/models-middleware';
 import type { PluginConfig } from './config.js';
@@ -52,4 +53,11 @@ export function catalogOptions(plugin: PluginConfig, shared: SharedOptions = {})
 export function routerOptions(name: PluginName, catalog: Catalog): ModelsRouterOptions {
   const definition = PLUGINS[name];
   return { catalog, provider: definition.provider, fallback: [...definition.fallback] };
+}
+
+export interface MountedPlugin {
+  readonly name: PluginName;
+  readonly provider: string;
+  readonly mount: string;
+  readonly router: ModelsRouter;
 }

@@ -42,7 +42,7 @@ export function formatFlag(value: boolean | undefined): string {
   return value ? 'yes' : 'no';
 }
 
-export const MODEL_COLUMNS: readonly Column<ModelCard>[] = Object.freeze([
+const MODEL_COLUMNS: readonly Column<ModelCard>[] = Object.freeze([
   { header: 'Model', align: 'left', value: (card) => card.id },
   {
     header: 'Max Input',

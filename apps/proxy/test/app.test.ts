@@ -3,6 +3,8 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type ProxyApp } from '../src/app.js';
 import { CLAUDE_FALLBACK_MODELS, CODEX_FALLBACK_MODELS } from '../src/fallback.js';
+import { healthReport } from '../src/health.js';
+import type { MountedPlugin } from '../src/plugins.js';
 import { capturingLogger, type LogRecord, tempDirs, testConfig } from './support/env.js';
 import { EXPECTED, fixedClock, fixtureBytes } from './support/fixture.js';
 import { closedPortUrl, FakeUpstream } from './support/upstream.js';
@@ -201,6 +203,29 @@ describe('GET /health', () => {
     expect(res.body.status).toBe('degraded');
     expect(res.body.plugins.codex.catalog.source).toBe('snapshot');
     expect(res.body.plugins.codex.catalog.lastError.message).toMatch(/ECONNREFUSED/);
+  });
+
+  it('still answers when a plugin cannot report its status: that plugin is shown with the reason', async () => {
+    const config = testConfig(upstream.url, await dirs.make());
+    const broken = {
+      name: 'codex',
+      provider: 'openai',
+      mount: '/codex/v1',
+      router: {
+        status() {
+          throw new Error('status unavailable');
+        },
+      },
+    } as unknown as MountedPlugin;
+    const report = healthReport(config, [broken], 0);
+    expect(report.status).toBe('degraded');
+    expect(report.plugins.codex).toEqual({
+      enabled: true,
+      mount: '/codex/v1',
+      provider: 'openai',
+      error: 'status unavailable',
+    });
+    expect(report.plugins.claude_api.enabled).toBe(false);
   });
 
   it('shows a disabled plugin as disabled, and does not mount it', async () => {

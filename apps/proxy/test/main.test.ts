@@ -68,8 +68,21 @@ describe('node dist/main.js', () => {
     );
     const codex = await fetch(`${base}/codex/v1/models`);
     expect(codex.headers.get('x-models-source')).toBe('snapshot');
+    await server.waitFor((line) => line.url === '/codex/v1/models');
     server.child.kill('SIGINT');
     expect((await server.exited).code).toBe(0);
+
+    // Besides the catalog's own warning and the request line, the demo logs one line about it.
+    const own = server.lines.filter((line) => line.component !== 'models' && !('ms' in line));
+    expect(own.map((line) => line.msg.replace(/:.*/s, ''))).toEqual([
+      `listening on http`,
+      'models ready',
+      'SIGINT received',
+      'server closed',
+    ]);
+    expect(ready.msg).toMatch(/; upstream failed: [^\n]*ECONNREFUSED$/);
+    expect(ready).not.toHaveProperty('err');
+    expect(server.stderr).toBe('');
   });
 
   it('exits 2 before listening when the configuration is wrong', async () => {
