@@ -253,7 +253,7 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
     res.setHeader('Content-Type', JSON_TYPE);
     res.setHeader('ETag', body.etag);
     res.setHeader('Cache-Control', cacheControl);
-    if (format === 'auto') res.setHeader('Vary', 'anthropic-version');
+    if (format === 'auto') varyOnAnthropicVersion(res);
     res.setHeader(SOURCE_HEADER, source);
     if (ifNoneMatchHits(req.headers['if-none-match'], body.etag)) {
       res.statusCode = 304;
@@ -323,6 +323,21 @@ function passOn(next: (err?: unknown) => void, res: ServerResponse, error: unkno
   } catch {
     // The host's own error path threw; there is no one left to tell.
   }
+}
+
+/**
+ * Adds `anthropic-version` to the response's Vary without dropping what middleware in front set
+ * (cors sets `Vary: Origin`; losing it lets a shared cache serve one origin's grant to another).
+ */
+function varyOnAnthropicVersion(res: ServerResponse): void {
+  const held = res.getHeader('Vary');
+  if (held === undefined) {
+    res.setHeader('Vary', 'anthropic-version');
+    return;
+  }
+  const text = Array.isArray(held) ? held.join(', ') : String(held);
+  if (/(?:^|,)\s*(?:anthropic-version|\*)\s*(?:,|$)/i.test(text)) return;
+  res.setHeader('Vary', `${text}, anthropic-version`);
 }
 
 type Reply = PreparedBody | { readonly status: number; readonly error: unknown };
