@@ -3,7 +3,7 @@ import morgan from 'morgan';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Catalog, createCatalog } from '../../src/catalog.js';
-import { type ModelsRouter, modelsRouter, SOURCE_HEADER } from '../../src/router.js';
+import { type ModelsRouter, modelsRouter } from '../../src/router.js';
 import { EXPRESS_VERSIONS } from '../support/app.js';
 import { ManualClock } from '../support/clock.js';
 import { EXPECTED, FIXED_NOW, fixtureBytes } from '../support/fixture.js';
