@@ -93,7 +93,10 @@ export function nextTurn(): Promise<void> {
   return new Promise((resolve) => nextTurnOf(resolve));
 }
 
-const PACKAGE_SOURCE = /[/\\]models-middleware[/\\]src[/\\]/;
+const PACKAGE_SOURCE = /[/\\]models-middleware[/\\](?:src|dist)[/\\]/;
+/** Frames of the timer and worker constructors themselves, between the hook and their caller. */
+const MACHINERY =
+  /\(?node:(?:internal\/async_hooks|timers|internal\/timers|internal\/worker|worker_threads)[:)]/;
 const TRACKED = new Set(['Timeout', 'Immediate', 'WORKER', 'MESSAGEPORT']);
 
 export interface HandleTracker {
@@ -114,9 +117,15 @@ export function trackPackageHandles(): HandleTracker {
   const hook = createHook({
     init(asyncId, type) {
       if (!TRACKED.has(type)) return;
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 40;
       const stack = new Error().stack ?? '';
-      const frame = stack.split('\n').find((line) => PACKAGE_SOURCE.test(line));
-      if (frame !== undefined) live.set(asyncId, `${type} ${frame.trim()}`);
+      Error.stackTraceLimit = limit;
+      // The frame that called setTimeout/setInterval/new Worker: a timer Node's own HTTP code
+      // starts while the package writes a response (the Date header cache) is not the package's.
+      const frames = stack.split('\n').slice(2);
+      const caller = frames.find((line) => !MACHINERY.test(line));
+      if (caller !== undefined && PACKAGE_SOURCE.test(caller)) live.set(asyncId, `${type} ${caller.trim()}`);
     },
     destroy(asyncId) {
       live.delete(asyncId);
