@@ -137,7 +137,12 @@ class ModelCatalog implements Catalog {
       logger: options.logger,
     });
     if (options.enabled && options.refreshIntervalMs > 0) {
-      this.#timer = setInterval(() => void this.#intervalRefresh(), options.refreshIntervalMs);
+      // Nothing awaits a timer's refresh: a rejection (a host logger that throws, say) would
+      // reach the event loop and, by Node's default, end the process.
+      this.#timer = setInterval(
+        () => void this.#intervalRefresh().catch(() => {}),
+        options.refreshIntervalMs,
+      );
       this.#timer.unref();
     }
   }
