@@ -1,13 +1,19 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import SummaryReporter from './scripts/summary-reporter.js';
 
 // Vitest 4 reads no workspace file on its own: this is the root config, and the test script
 // points at it. Every project inherits the settings below (`extends: true`) and names only itself.
+/** An absolute path: each project resolves setup files from its own root. */
+const ESCAPE_GUARD = fileURLToPath(new URL('./scripts/escape-guard.ts', import.meta.url));
+
 export default defineConfig({
   test: {
     reporters: ['default', new SummaryReporter()],
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // Fails the test during which an error escapes to the event loop (every project, every file).
+    setupFiles: [ESCAPE_GUARD],
     projects: [
       {
         extends: true,

@@ -22,7 +22,7 @@ export interface RunningServer {
   /** The bound port (the one the OS chose when the config said 0). */
   readonly port: number;
   readonly url: string;
-  /** Settles once every catalog has been loaded once and the outcome logged. */
+  /** Settles once every catalog has been loaded once and the outcome logged. Never rejects. */
   readonly ready: Promise<void>;
   /** Stops accepting, lets in-flight requests finish, then stops timers and closes the stores. */
   close(): Promise<void>;
@@ -69,7 +69,12 @@ export async function startServer(config: ProxyConfig, deps: ServerDeps = {}): P
     });
   });
 
-  const ready = proxy.warm();
+  // Nothing awaits `ready` in main.ts: a rejection here would be unhandled and end the process.
+  // warm() is not meant to reject; if it does anyway (a throwing logger, a catalog bug), say so and
+  // keep serving.
+  const ready = proxy.warm().catch((error: unknown) => {
+    logger.error({ err: error }, 'warming the models catalogs failed; the routers load on first request');
+  });
   const grace = deps.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
 
   let closing: Promise<void> | undefined;

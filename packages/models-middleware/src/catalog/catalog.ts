@@ -181,7 +181,11 @@ class ModelCatalog implements Catalog {
     if (this.options.clock.now() - since < this.options.memoryTtl) this.#refresh.due(entry.fetchedAt);
     // Past memoryTtl the store may hold a newer copy (another process's refresh): look in the
     // background, and refresh upstream only if what it finds is stale too.
-    else void this.#followStore(true).then(() => this.#refresh.due(this.#state.entry?.fetchedAt));
+    else {
+      this.#followStore(true)
+        .then(() => this.#refresh.due(this.#state.entry?.fetchedAt))
+        .catch(() => {}); // a failed read is recorded where it happened; nothing awaits this one
+    }
     return hit;
   }
 

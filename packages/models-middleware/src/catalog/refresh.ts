@@ -53,7 +53,16 @@ export class RefreshScheduler<T> {
   constructor(options: RefreshOptions<T>) {
     this.#options = options;
     if (options.intervalMs > 0) {
-      this.#timer = setInterval(() => this.#stopped || options.onInterval(), options.intervalMs);
+      // Nothing awaits a timer's work: a throw (a host logger that throws, say) must not reach
+      // the event loop, where Node's default ends the process.
+      this.#timer = setInterval(() => {
+        if (this.#stopped) return;
+        try {
+          options.onInterval();
+        } catch {
+          // Recorded by the catalog where it can be; there is no caller to hand it to.
+        }
+      }, options.intervalMs);
       this.#timer.unref();
     }
   }

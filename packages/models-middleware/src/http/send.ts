@@ -27,7 +27,10 @@ export function sendBody(
 ): void {
   res.setHeader('Content-Type', JSON_TYPE);
   res.setHeader('ETag', body.etag);
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(headers)) {
+    if (name === 'Vary') appendVary(res, value);
+    else res.setHeader(name, value);
+  }
   if (ifNoneMatchHits(req.headers['if-none-match'], body.etag)) {
     res.statusCode = 304;
     res.end();
@@ -36,6 +39,26 @@ export function sendBody(
   res.statusCode = 200;
   res.setHeader('Content-Length', body.bytes.length);
   res.end(body.bytes);
+}
+
+/**
+ * Adds the router's `Vary` names to what middleware in front already set (cors sets
+ * `Vary: Origin`; replacing it would let a shared cache serve one origin's grant to another).
+ */
+export function appendVary(res: ServerResponse, names: string): void {
+  const held = res.getHeader('Vary');
+  if (held === undefined) {
+    res.setHeader('Vary', names);
+    return;
+  }
+  const text = Array.isArray(held) ? held.join(', ') : String(held);
+  const present = new Set(text.split(',').map((name) => name.trim().toLowerCase()));
+  if (present.has('*')) return;
+  const missing = names
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => !present.has(name.toLowerCase()));
+  if (missing.length > 0) res.setHeader('Vary', [text, ...missing].join(', '));
 }
 
 /** An error in the dialect's envelope; never cacheable. */
