@@ -6,8 +6,6 @@
 
 import { PACKAGE_NAME } from './package-name.js';
 
-const PREFIX = PACKAGE_NAME;
-
 export interface ModelsErrorOptions {
   cause?: unknown;
   /** HTTP status an Express error handler should use. @default 502 */
@@ -21,7 +19,7 @@ export class ModelsError extends Error {
   readonly expose = false;
 
   constructor(message: string, options: ModelsErrorOptions = {}) {
-    super(`${PREFIX}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super(`${PACKAGE_NAME}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.status = options.status ?? 502;
     this.statusCode = this.status;
   }
@@ -73,7 +71,10 @@ export class BodyTooLargeError extends ModelsError {
     readonly maxBytes: number,
     options: ModelsErrorOptions = {},
   ) {
-    super(`GET ${url}: body larger than ${maxBytes} bytes`, options);
+    super(
+      `GET ${url}: body larger than ${maxBytes} bytes (raise the \`maxBytes\` option to accept it)`,
+      options,
+    );
   }
 }
 

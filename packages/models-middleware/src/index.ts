@@ -1,5 +1,5 @@
-export type { Catalog, CatalogResult, CatalogStatus, RefreshReport } from './catalog.js';
-export { createCatalog } from './catalog.js';
+export type { Catalog, CatalogResult, CatalogStatus, RefreshReport } from './catalog/catalog.js';
+export { createCatalog } from './catalog/catalog.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
 export { parseDocument } from './document.js';
@@ -35,6 +35,7 @@ export {
   DEFAULT_MODES,
   DEFAULT_RETRY_DELAY_MS,
   DEFAULT_SOURCE_URL,
+  DEFAULT_STORE_RETRY_DELAY_MS,
   DEFAULT_STORE_TIMEOUT_MS,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_TTL,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Keyv, KeyvStoreAdapter } from 'keyv';
 import { type Clock, systemClock } from './clock.js';
 import { type Logger, silentLogger } from './logger.js';
+import { PACKAGE_NAME } from './package-name.js';
 import type { ModelCard } from './types.js';
 
 /** LiteLLM's catalog, updated upstream many times a day. */
@@ -20,6 +21,8 @@ export const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_MIN_MODELS = 50;
 /** Deadline for one cache-store call; a store slower than this is treated as failed. */
 export const DEFAULT_STORE_TIMEOUT_MS = 2_000;
+/** After a failed store call, leave the store alone this long, then try it again: 30 s. */
+export const DEFAULT_STORE_RETRY_DELAY_MS = 30_000;
 /** After a failed refresh, wait this long before the next background attempt. */
 export const DEFAULT_RETRY_DELAY_MS = 60_000;
 /** Modes listed by default: Codex and the `-pro` models are `responses`, not `chat`. */
@@ -76,6 +79,13 @@ export interface CatalogOptions {
   /** Deadline of one store call in milliseconds. @default DEFAULT_STORE_TIMEOUT_MS (2 s) */
   storeTimeoutMs?: number;
   /**
+   * After a failed store call (timeout, `SQLITE_BUSY`, a throw), the store is left alone this many
+   * milliseconds, then tried again; the first call that succeeds makes it `ok` again. `0` tries
+   * again on the next call.
+   * @default DEFAULT_STORE_RETRY_DELAY_MS (30 s)
+   */
+  storeRetryDelayMs?: number;
+  /**
    * Serve the LiteLLM snapshot shipped inside the package when no cached copy exists and the
    * upstream cannot be reached.
    * @default true
@@ -112,7 +122,7 @@ export type ResponseFormat = 'auto' | 'openai' | 'anthropic';
 // ---------------------------------------------------------------------------------------------
 // Validation: options are checked once, in the factory, and every message names the option.
 
-const PKG = '@ccproxy/models-middleware';
+const PKG = PACKAGE_NAME;
 
 export function checkObject(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -203,96 +213,73 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'ccproxy', 'models');
 }
 
-export const CATALOG_OPTION_KEYS: ReadonlySet<string> = new Set([
-  'url',
-  'enabled',
-  'ttl',
-  'memoryTtl',
-  'timeoutMs',
-  'maxBytes',
-  'minModels',
-  'cacheDir',
-  'store',
-  'storeTimeoutMs',
-  'snapshot',
-  'refreshIntervalMs',
-  'retryDelayMs',
-  'providers',
-  'coldWaitMs',
-  'logger',
-  'clock',
-]);
-
-/** Catalog options with every default applied; frozen. */
-export interface ResolvedCatalogOptions {
-  readonly url: string;
-  readonly enabled: boolean;
-  readonly ttl: number;
-  readonly memoryTtl: number;
-  readonly timeoutMs: number;
-  readonly maxBytes: number;
-  readonly minModels: number;
-  readonly cacheDir: string | false;
-  readonly store: CatalogOptions['store'];
-  readonly storeTimeoutMs: number;
-  readonly snapshot: boolean;
-  readonly refreshIntervalMs: number;
-  readonly retryDelayMs: number;
-  readonly providers: readonly string[];
-  readonly coldWaitMs: number;
-  readonly logger: Logger;
-  readonly clock: Clock;
-}
-
 const DAY_MS = 86_400_000;
 
-/** Validates catalog options once; throws TypeError/RangeError naming the option. */
+/** One option: its default (a function when computed at resolve time) and its check. */
+interface OptionSpec<T> {
+  readonly fallback: T | (() => T);
+  readonly check: (name: string, value: unknown) => T;
+}
+
+const spec = <T>(fallback: T | (() => T), check: (name: string, value: unknown) => T): OptionSpec<T> => ({
+  fallback,
+  check,
+});
+const integer = (min: number, max?: number) => (name: string, value: unknown) =>
+  checkInteger(name, value, min, max);
+const methods =
+  <T>(...names: string[]) =>
+  (name: string, value: unknown) =>
+    checkMethods<T>(name, value, names);
+
+/**
+ * Every catalog option: key, default and check, in one place. The resolved type, the known keys
+ * and `resolveCatalogOptions` are derived from it; `CatalogOptions` above documents each one.
+ */
+const CATALOG_OPTIONS = {
+  url: spec(DEFAULT_SOURCE_URL, checkString),
+  enabled: spec(true, checkBoolean),
+  ttl: spec(DEFAULT_TTL, integer(1, 365 * DAY_MS)),
+  memoryTtl: spec(DEFAULT_MEMORY_TTL, integer(1, 365 * DAY_MS)),
+  timeoutMs: spec(DEFAULT_TIMEOUT_MS, integer(1, 600_000)),
+  maxBytes: spec(DEFAULT_MAX_BYTES, integer(1)),
+  minModels: spec(DEFAULT_MIN_MODELS, integer(0)),
+  cacheDir: spec<string | false>(
+    () => defaultCacheDir(),
+    (name, value) => (value === false ? false : checkString(name, value)),
+  ),
+  store: spec<CatalogOptions['store']>(undefined, (name, value) =>
+    value instanceof Map ? value : methods<NonNullable<CatalogOptions['store']>>('get', 'set')(name, value),
+  ),
+  storeTimeoutMs: spec(DEFAULT_STORE_TIMEOUT_MS, integer(1, 600_000)),
+  storeRetryDelayMs: spec(DEFAULT_STORE_RETRY_DELAY_MS, integer(0, DAY_MS)),
+  snapshot: spec(true, checkBoolean),
+  refreshIntervalMs: spec(0, integer(0, 365 * DAY_MS)),
+  retryDelayMs: spec(DEFAULT_RETRY_DELAY_MS, integer(0, DAY_MS)),
+  providers: spec<readonly string[]>(Object.freeze([]), checkStringList),
+  coldWaitMs: spec(DEFAULT_COLD_WAIT_MS, integer(0, 600_000)),
+  logger: spec<Logger>(silentLogger, methods<Logger>('debug', 'info', 'warn', 'error')),
+  clock: spec<Clock>(systemClock, methods<Clock>('now')),
+} satisfies { readonly [K in keyof Required<CatalogOptions>]: OptionSpec<unknown> };
+
+/** Catalog options with every default applied; frozen. */
+export type ResolvedCatalogOptions = {
+  readonly [K in keyof typeof CATALOG_OPTIONS]: ReturnType<(typeof CATALOG_OPTIONS)[K]['check']>;
+};
+
+export const CATALOG_OPTION_KEYS: ReadonlySet<string> = new Set(Object.keys(CATALOG_OPTIONS));
+
+/** Validates catalog options once (unknown keys too); throws TypeError/RangeError naming the option. */
 export function resolveCatalogOptions(options: CatalogOptions): ResolvedCatalogOptions {
-  const o = options as Record<string, unknown>;
-  const store = o.store;
-  if (store !== undefined && !(store instanceof Map)) checkMethods('store', store, ['get', 'set']);
-  const cacheDir =
-    o.cacheDir === undefined
-      ? defaultCacheDir()
-      : o.cacheDir === false
-        ? false
-        : checkString('cacheDir', o.cacheDir);
-  return Object.freeze({
-    url: o.url === undefined ? DEFAULT_SOURCE_URL : checkString('url', o.url),
-    enabled: o.enabled === undefined ? true : checkBoolean('enabled', o.enabled),
-    ttl: o.ttl === undefined ? DEFAULT_TTL : checkInteger('ttl', o.ttl, 1, 365 * DAY_MS),
-    memoryTtl:
-      o.memoryTtl === undefined
-        ? DEFAULT_MEMORY_TTL
-        : checkInteger('memoryTtl', o.memoryTtl, 1, 365 * DAY_MS),
-    timeoutMs:
-      o.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : checkInteger('timeoutMs', o.timeoutMs, 1, 600_000),
-    maxBytes: o.maxBytes === undefined ? DEFAULT_MAX_BYTES : checkInteger('maxBytes', o.maxBytes, 1),
-    minModels: o.minModels === undefined ? DEFAULT_MIN_MODELS : checkInteger('minModels', o.minModels, 0),
-    cacheDir,
-    store: store as CatalogOptions['store'],
-    storeTimeoutMs:
-      o.storeTimeoutMs === undefined
-        ? DEFAULT_STORE_TIMEOUT_MS
-        : checkInteger('storeTimeoutMs', o.storeTimeoutMs, 1, 600_000),
-    snapshot: o.snapshot === undefined ? true : checkBoolean('snapshot', o.snapshot),
-    refreshIntervalMs:
-      o.refreshIntervalMs === undefined
-        ? 0
-        : checkInteger('refreshIntervalMs', o.refreshIntervalMs, 0, 365 * DAY_MS),
-    retryDelayMs:
-      o.retryDelayMs === undefined
-        ? DEFAULT_RETRY_DELAY_MS
-        : checkInteger('retryDelayMs', o.retryDelayMs, 0, DAY_MS),
-    providers: o.providers === undefined ? Object.freeze([]) : checkStringList('providers', o.providers),
-    coldWaitMs:
-      o.coldWaitMs === undefined
-        ? DEFAULT_COLD_WAIT_MS
-        : checkInteger('coldWaitMs', o.coldWaitMs, 0, 600_000),
-    logger:
-      o.logger === undefined
-        ? silentLogger
-        : checkMethods<Logger>('logger', o.logger, ['debug', 'info', 'warn', 'error']),
-    clock: o.clock === undefined ? systemClock : checkMethods<Clock>('clock', o.clock, ['now']),
-  });
+  const given = checkObject(options, 'catalog options');
+  checkKnownKeys(given, CATALOG_OPTION_KEYS, 'catalog');
+  const resolved: Record<string, unknown> = {};
+  for (const [key, { fallback, check }] of Object.entries(CATALOG_OPTIONS) as Array<
+    [string, OptionSpec<unknown>]
+  >) {
+    const value = given[key];
+    resolved[key] =
+      value !== undefined ? check(key, value) : typeof fallback === 'function' ? fallback() : fallback;
+  }
+  return Object.freeze(resolved) as ResolvedCatalogOptions;
 }

@@ -29,7 +29,7 @@ const WORKER_FILE = fileURLToPath(new URL('./parse-worker.js', import.meta.url))
 export const WORKER_AVAILABLE = existsSync(WORKER_FILE);
 
 /** A worker unused this long exits, so an idle catalog holds no thread. */
-export const WORKER_IDLE_MS = 30_000;
+const WORKER_IDLE_MS = 30_000;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createdFromId } from './card.js';
-import type { Catalog, CatalogResult, CatalogStatus } from './catalog.js';
+import type { Catalog, CatalogResult, CatalogStatus } from './catalog/catalog.js';
 import { createModelSet } from './document.js';
 import { select } from './filter.js';
 import {

@@ -19,8 +19,6 @@ const SUPPORT_FLAGS = [
   'supports_audio_output',
 ] as const;
 
-export type SupportFlag = (typeof SUPPORT_FLAGS)[number];
-
 export const entrySchema = {
   type: 'object',
   required: ['litellm_provider'],

@@ -1,4 +1,4 @@
-import { type Catalog, createCatalog, protectProvider } from './catalog.js';
+import { type Catalog, createCatalog, protectProvider } from './catalog/catalog.js';
 import { type CatalogOptions, resolveCatalogOptions } from './options.js';
 
 interface Shared {

@@ -22,6 +22,7 @@ import {
   UpstreamNetworkError,
   UpstreamTimeoutError,
 } from './errors.js';
+import { PACKAGE_NAME } from './package-name.js';
 
 export interface Validators {
   readonly etag?: string;
@@ -32,13 +33,12 @@ export type FetchResult =
   | { readonly status: 'ok'; readonly body: Buffer; readonly etag?: string; readonly lastModified?: string }
   | { readonly status: 'not-modified' };
 
+/** Already validated by `createCatalog` (options.ts): this module trusts them. */
 export interface SourceOptions {
-  /** Whole-fetch deadline in ms, connect to last byte (not an idle timeout). Must be > 0. */
+  /** Whole-fetch deadline in ms, connect to last byte (not an idle timeout). */
   readonly timeoutMs: number;
-  /** Cap on the decompressed body, in bytes. Must be a positive integer. */
+  /** Cap on the decompressed body, in bytes. */
   readonly maxBytes: number;
-  /** Sent as User-Agent. @default DEFAULT_USER_AGENT ('@ccproxy/models-middleware') */
-  readonly userAgent?: string;
 }
 
 export interface Source {
@@ -51,19 +51,14 @@ export interface Source {
   fetch(validators?: Validators, signal?: AbortSignal): Promise<FetchResult>;
 }
 
-export const DEFAULT_USER_AGENT = '@ccproxy/models-middleware';
+/** Sent as User-Agent. */
+export const DEFAULT_USER_AGENT = PACKAGE_NAME;
 /** Enough for GitHub's raw-host hops; a longer chain is a loop or a misconfiguration. */
 export const MAX_REDIRECTS = 5;
 
-const PREFIX = '@ccproxy/models-middleware';
+const PREFIX = PACKAGE_NAME;
 const SUPPORTED_PROTOCOLS: ReadonlySet<string> = new Set(['http:', 'https:', 'file:']);
 const NOT_MODIFIED: FetchResult = Object.freeze({ status: 'not-modified' });
-
-interface Settings {
-  readonly timeoutMs: number;
-  readonly maxBytes: number;
-  readonly userAgent: string;
-}
 
 /**
  * Throws TypeError naming the option `url` for anything that is not http:, https:, file: or a
@@ -72,10 +67,7 @@ interface Settings {
  */
 export function createSource(url: string, options: SourceOptions): Source {
   const target = toUrl(url);
-  const settings = resolveSettings(options);
-  return target.protocol === 'file:'
-    ? createFileSource(target, settings)
-    : createHttpSource(target, settings);
+  return target.protocol === 'file:' ? createFileSource(target, options) : createHttpSource(target, options);
 }
 
 function toUrl(input: string): URL {
@@ -98,21 +90,7 @@ function toUrl(input: string): URL {
   return parsed;
 }
 
-function resolveSettings(options: SourceOptions): Settings {
-  const { timeoutMs, maxBytes, userAgent = DEFAULT_USER_AGENT } = options;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new RangeError(`${PREFIX}: timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
-  }
-  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
-    throw new RangeError(`${PREFIX}: maxBytes must be a positive integer, got ${maxBytes}`);
-  }
-  if (typeof userAgent !== 'string' || userAgent === '') {
-    throw new TypeError(`${PREFIX}: userAgent must be a non-empty string`);
-  }
-  return Object.freeze({ timeoutMs, maxBytes, userAgent });
-}
-
-function createHttpSource(target: URL, settings: Settings): Source {
+function createHttpSource(target: URL, settings: SourceOptions): Source {
   const url = target.href;
   const { timeoutMs, maxBytes } = settings;
   // axios is loaded on the first fetch, not at import: a restart served from the disk cache
@@ -138,7 +116,7 @@ function createHttpSource(target: URL, settings: Settings): Source {
     headers: {
       Accept: 'application/json',
       'Accept-Encoding': 'gzip, deflate, br',
-      'User-Agent': settings.userAgent,
+      'User-Agent': DEFAULT_USER_AGENT,
     },
   } as const;
 
@@ -201,7 +179,7 @@ function createHttpSource(target: URL, settings: Settings): Source {
   });
 }
 
-function createFileSource(target: URL, settings: Settings): Source {
+function createFileSource(target: URL, settings: SourceOptions): Source {
   const url = target.href;
   const { maxBytes } = settings;
   let filePath: string;
@@ -217,6 +195,11 @@ function createFileSource(target: URL, settings: Settings): Source {
     );
   }
   const gzipped = filePath.endsWith('.gz');
+  // The HTTP date has whole seconds: a file rewritten within the second it was read would look
+  // unchanged. The exact mtime and size of the last read tell it apart.
+  let lastRead:
+    | { readonly lastModified: string; readonly mtimeMs: number; readonly size: number }
+    | undefined;
 
   return Object.freeze({
     url,
@@ -228,7 +211,13 @@ function createFileSource(target: URL, settings: Settings): Source {
         // The same second-resolution date an HTTP server would send, so a caller can store and
         // compare it without knowing whether the source is a file.
         const lastModified = stats.mtime.toUTCString();
-        if (validators?.lastModified === lastModified) return NOT_MODIFIED;
+        if (validators?.lastModified === lastModified) {
+          const same =
+            lastRead?.lastModified !== lastModified ||
+            (lastRead.mtimeMs === stats.mtimeMs && lastRead.size === stats.size);
+          if (same) return NOT_MODIFIED;
+        }
+        const seen = { lastModified, mtimeMs: stats.mtimeMs, size: stats.size };
         // For a .gz file this is the compressed size; inflating it only grows it.
         if (stats.size > maxBytes) throw new BodyTooLargeError(url, maxBytes);
         if (!gzipped) {
@@ -236,11 +225,13 @@ function createFileSource(target: URL, settings: Settings): Source {
           // past the cap after stat() is still refused.
           const body = await readFile(filePath, { signal });
           if (body.length > maxBytes) throw new BodyTooLargeError(url, maxBytes);
+          lastRead = seen;
           return okResult(body, undefined, lastModified);
         }
         // Capped while inflating: a .gz grows past its own size.
         const stream = pipeline(createReadStream(filePath, { signal }), createGunzip(), noop);
         const body = await readCapped(stream, url, maxBytes);
+        lastRead = seen;
         return okResult(body, undefined, lastModified);
       } catch (error) {
         if (error instanceof ModelsError) throw error;

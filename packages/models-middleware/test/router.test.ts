@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Catalog, createCatalog } from '../src/catalog.js';
+import { type Catalog, createCatalog } from '../src/catalog/catalog.js';
 import { type ModelsRouter, type ModelsRouterOptions, modelsRouter, SOURCE_HEADER } from '../src/router.js';
 import { EXPRESS_VERSIONS, proxyApp } from './support/app.js';
 import { ManualClock } from './support/clock.js';

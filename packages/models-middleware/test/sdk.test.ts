@@ -3,7 +3,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import express from 'express';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Catalog, createCatalog } from '../src/catalog.js';
+import { type Catalog, createCatalog } from '../src/catalog/catalog.js';
 import { modelsRouter } from '../src/router.js';
 import { ManualClock } from './support/clock.js';
 import { EXPECTED, FIXED_NOW, fixtureBytes } from './support/fixture.js';

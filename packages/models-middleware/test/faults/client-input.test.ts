@@ -2,7 +2,7 @@ import http, { type Server } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Catalog, createCatalog } from '../../src/catalog.js';
+import { type Catalog, createCatalog } from '../../src/catalog/catalog.js';
 import { type ModelsRouter, modelsRouter } from '../../src/router.js';
 import { EXPRESS_VERSIONS } from '../support/app.js';
 import { ManualClock } from '../support/clock.js';

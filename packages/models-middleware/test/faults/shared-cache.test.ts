@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Catalog, createCatalog } from '../../src/catalog.js';
+import { type Catalog, createCatalog } from '../../src/catalog/catalog.js';
 import { parseDocument } from '../../src/document.js';
 import { fixtureBytes, fixtureDocument } from '../support/fixture.js';
 import { memoryLogger } from '../support/logger.js';

@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import express, { type ErrorRequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type Catalog, createCatalog } from '../../src/catalog.js';
+import { type Catalog, createCatalog } from '../../src/catalog/catalog.js';
 import { type ModelsRouter, modelsRouter } from '../../src/router.js';
 import { body, status } from '../support/faults.js';
 import { fixtureBytes, fixtureDocument } from '../support/fixture.js';

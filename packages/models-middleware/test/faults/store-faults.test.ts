@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { Keyv } from 'keyv';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SQLITE_FILE } from '../../src/cache/disk.js';
-import { createCatalog } from '../../src/catalog.js';
+import { createCatalog } from '../../src/catalog/catalog.js';
+import { SQLITE_FILE } from '../../src/catalog/store.js';
 import type { CatalogOptions } from '../../src/options.js';
 import { SOURCE_HEADER } from '../../src/router.js';
 import { status } from '../support/faults.js';
@@ -263,7 +263,8 @@ describe.each(BAD_STORES)('store: $name', (bad) => {
     const started = performance.now();
     expect(await expectSomeList(r)).toBe('upstream');
     expect(performance.now() - started).toBeLessThan(1_500);
-    await vi.waitFor(() => expect(r.catalog.status().disk).toBe('degraded'));
+    await r.catalog.idle();
+    expect(r.catalog.status().disk).toBe('degraded');
     await expectFullLists(r, ['memory']);
     expect((await r.catalog.refresh()).ok).toBe(true);
     expectDegraded(r, bad.operation, bad.cause);
@@ -281,7 +282,8 @@ describe.each(BAD_STORES)('store: $name', (bad) => {
     const r = createRig(options({ snapshot: true }));
     expect(await expectSomeList(r)).toBe('snapshot');
     // Nothing fetched, nothing to write: a store that only fails writes is not found out yet.
-    if (bad.operation === 'get') await vi.waitFor(() => expect(r.catalog.status().disk).toBe('degraded'));
+    await r.catalog.idle();
+    if (bad.operation === 'get') expect(r.catalog.status().disk).toBe('degraded');
     expect(r.catalog.status().lastError?.message).toMatch(/HTTP 503/);
   });
 
@@ -305,7 +307,8 @@ describe('store: returns records that are not ours', () => {
     const r = createRig({ url: upstream.url, store, snapshot: false, storeTimeoutMs: 100 });
     expect(await expectSomeList(r)).toBe('upstream');
     // One document written: its cards, then its meta key.
-    await vi.waitFor(() => expect(store.calls.set).toBe(2));
+    await r.catalog.idle();
+    expect(store.calls.set).toBe(2);
     expect(r.catalog.status().disk).toBe('ok');
   });
 });
@@ -315,12 +318,14 @@ describe('store: breaks while warm', () => {
     const store = new FaultyStore();
     const r = createRig({ url: upstream.url, store, snapshot: false, storeTimeoutMs: 100, memoryTtl: 1000 });
     await expectFullLists(r, ['upstream', 'memory']);
-    await vi.waitFor(() => expect(store.calls.set).toBe(2));
+    await r.catalog.idle();
+    expect(store.calls.set).toBe(2);
     store.get_ = 'hang';
     store.set_ = 'throw';
     // Past memoryTtl the disk is consulted again: it hangs, and memory answers after storeTimeoutMs.
     r.clock.advance(1001);
     await expectFullLists(r, ['memory']);
+    await r.catalog.idle();
     expect(r.catalog.status().disk).toBe('degraded');
     const report = await r.catalog.refresh();
     expect(report).toMatchObject({ ok: true, source: 'upstream' });

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type AddressInfo, createServer } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { DiskCache, type DiskRecord } from '../../src/cache/disk.js';
+import { type DiskRecord, writeRecord } from '../../src/catalog/disk-sync.js';
+import { CatalogStore } from '../../src/catalog/store.js';
+import { systemClock } from '../../src/clock.js';
 import { parseDocument } from '../../src/document.js';
 import { silentLogger } from '../../src/logger.js';
 import { fixtureBytes, fixtureDocument } from './fixture.js';
@@ -213,8 +215,16 @@ export async function seedStore(
       fixtureRecord = { version: models.version, invalid: models.invalid, cards: models.cards };
     }
     const scratch = new Map<unknown, unknown>();
-    const disk = new DiskCache({ cacheDir: false, store: scratch, timeoutMs: 5_000, logger: silentLogger });
-    if (!(await disk.write({ ...fixtureRecord, etag, url, fetchedAt }))) throw new Error('could not seed');
+    const disk = new CatalogStore({
+      cacheDir: false,
+      store: scratch,
+      timeoutMs: 5_000,
+      retryDelayMs: 0,
+      logger: silentLogger,
+      clock: systemClock,
+    });
+    if (!(await writeRecord(disk, { ...fixtureRecord, etag, url, fetchedAt })))
+      throw new Error('could not seed');
     await disk.close();
     entries = [...scratch.entries()];
     seeded.set(key, entries);

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { expect } from 'vitest';
-import { type Catalog, createCatalog } from '../../src/catalog.js';
+import { type Catalog, createCatalog } from '../../src/catalog/catalog.js';
 import type { CatalogOptions } from '../../src/options.js';
 import { type ModelsRouter, modelsRouter, SOURCE_HEADER } from '../../src/router.js';
 import { EXPRESS_VERSIONS, proxyApp } from './app.js';

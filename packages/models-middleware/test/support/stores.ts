@@ -64,3 +64,31 @@ export class ExplodingMap extends Map<unknown, unknown> {
     return super.set(key, value);
   }
 }
+
+/**
+ * A store that is down for its first `failures` calls (each throws, like a Redis restarting or a
+ * SQLite file held by `SQLITE_BUSY`), then works: the tier must come back by itself.
+ */
+export class RecoveringStore extends FaultyStore {
+  constructor(public failures: number) {
+    super();
+  }
+
+  override async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
+    if (this.failures > 0) {
+      this.failures--;
+      this.calls.get++;
+      throw new Error('SQLITE_BUSY: database is locked');
+    }
+    return super.get<Value>(key);
+  }
+
+  override async set(key: string, value: unknown): Promise<boolean> {
+    if (this.failures > 0) {
+      this.failures--;
+      this.calls.set++;
+      throw new Error('SQLITE_BUSY: database is locked');
+    }
+    return super.set(key, value);
+  }
+}

@@ -1,0 +1,376 @@
+import type { Clock } from '../clock.js';
+import { diffModelSets } from '../document.js';
+import { describeError } from '../errors.js';
+import { type CatalogOptions, type ResolvedCatalogOptions, resolveCatalogOptions } from '../options.js';
+import { DocumentParser } from '../parse.js';
+import { createSource } from '../source.js';
+import type { CatalogSource } from '../types.js';
+import { readNewer, writeIfNewer } from './disk-sync.js';
+import { answerOf, type CatalogEntry, type CatalogResult, FALLBACK_RESULT } from './entry.js';
+import { RefreshScheduler, SOLO_LEASE } from './refresh.js';
+import { SnapshotTier } from './snapshot.js';
+import { CatalogStore, type StoreState } from './store.js';
+import { answerCold, type TierChain } from './tiers.js';
+import { fetchUpstream, type UpstreamDeps, type UpstreamFetch } from './upstream.js';
+
+export type { CatalogResult } from './entry.js';
+
+/** What a forced {@link Catalog.refresh} did. */
+export interface RefreshReport {
+  readonly ok: boolean;
+  readonly source: CatalogSource;
+  /** The upstream answered 304: the cached copy was renewed without a download. */
+  readonly notModified: boolean;
+  readonly changed: boolean;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly error?: string;
+}
+
+export interface CatalogStatus {
+  readonly url: string;
+  readonly enabled: boolean;
+  /** Where the catalog in use came from when it was loaded; `null` before the first load. */
+  readonly source: CatalogSource | null;
+  /** ISO time of the last fetch or 304 confirmation. */
+  readonly fetchedAt: string | null;
+  readonly ageMs: number | null;
+  /** Older than `ttl` (a snapshot always is). */
+  readonly stale: boolean;
+  /** Valid models in the catalog, all providers and modes. */
+  readonly models: number;
+  /** Entries dropped by validation. */
+  readonly invalid: number;
+  readonly lastError: { readonly name: string; readonly message: string; readonly at: string } | null;
+  readonly refreshing: boolean;
+  /** The store tier: `degraded` after a failed call, until a retry after `storeRetryDelayMs` succeeds. */
+  readonly disk: StoreState;
+  /** The last store failure, while the tier is not `ok`. */
+  readonly diskError: string | null;
+}
+
+/** A LiteLLM catalog behind its cache tiers. Shared by any number of routers. */
+export interface Catalog {
+  readonly url: string;
+  readonly options: ResolvedCatalogOptions;
+  /** The catalog's time source; routers judge deprecation dates by it. */
+  readonly clock: Clock;
+  /** The current catalog: memory, then the store, then upstream, then the shipped snapshot. Never rejects. */
+  get(): Promise<CatalogResult>;
+  /** The in-memory answer without waiting, when there is one (and starts what is due in the background). */
+  peek(): CatalogResult | undefined;
+  /** Fetches now (conditionally), whatever the TTL. Never rejects: failures are in the report. */
+  refresh(): Promise<RefreshReport>;
+  status(): CatalogStatus;
+  /**
+   * Resolves once no fetch, parse, store read or write is in flight (including ones that start
+   * while it waits). Tests await it instead of polling; a CLI awaits it before exiting.
+   */
+  idle(): Promise<void>;
+  /** Stops timers, aborts a fetch in flight, waits for cache writes and closes the store it opened. */
+  close(): Promise<void>;
+}
+
+/**
+ * The catalog's one piece of state: which entry is in use, which tier it came from, since when.
+ * Everything else (the memory hit, freshness, the status) is derived from it.
+ */
+interface CatalogState {
+  readonly entry: CatalogEntry | undefined;
+  readonly tier: CatalogSource | null;
+  /** When the entry was adopted or last checked against the store (clock ms); memory trusts it for `memoryTtl`. */
+  readonly since: number;
+  /** The answer a memory hit gives, built once per entry. */
+  readonly hit: CatalogResult | undefined;
+  readonly lastError: { readonly error: Error; readonly at: number } | undefined;
+}
+
+const INITIAL: CatalogState = Object.freeze({
+  entry: undefined,
+  tier: null,
+  since: 0,
+  hit: undefined,
+  lastError: undefined,
+});
+
+/** Creates a catalog. Options are validated here: a bad one throws TypeError/RangeError naming it. */
+export function createCatalog(options: CatalogOptions = {}): Catalog {
+  return new ModelCatalog(resolveCatalogOptions(options));
+}
+
+/** Adds a provider to a catalog's sanity check after creation (routers sharing one by options). */
+export function protectProvider(catalog: Catalog, provider: string): void {
+  if (catalog instanceof ModelCatalog) catalog.protectedProviders.add(provider);
+}
+
+const DISABLED_REPORT: RefreshReport = Object.freeze({
+  ok: false,
+  source: 'fallback',
+  notModified: false,
+  changed: false,
+  added: [],
+  removed: [],
+  error: 'catalog is disabled or closed',
+});
+
+class ModelCatalog implements Catalog {
+  readonly url: string;
+  readonly options: ResolvedCatalogOptions;
+  readonly protectedProviders: Set<string>;
+  #state: CatalogState = INITIAL;
+  readonly #store: CatalogStore;
+  readonly #snapshot: SnapshotTier;
+  readonly #refresh: RefreshScheduler<UpstreamFetch>;
+  readonly #upstream: UpstreamDeps;
+  readonly #abort = new AbortController();
+  /** Everything in flight, for idle() and close(). */
+  readonly #tasks = new Set<Promise<unknown>>();
+  #storeRead: Promise<CatalogEntry | undefined> | undefined;
+  /** The newest store write; a forced refresh waits for it so a CLI can exit right after. */
+  #lastWrite: Promise<void> = Promise.resolve();
+  #closed: Promise<void> | undefined;
+
+  constructor(options: ResolvedCatalogOptions) {
+    const { clock, logger, enabled } = options;
+    this.options = options;
+    this.protectedProviders = new Set(options.providers);
+    const source = createSource(options.url, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes });
+    this.url = source.url;
+    this.#upstream = {
+      source,
+      parser: new DocumentParser(),
+      clock,
+      sanity: { minModels: options.minModels, providers: this.protectedProviders },
+      timeoutMs: options.timeoutMs,
+      signal: this.#abort.signal,
+    };
+    this.#store = new CatalogStore({
+      cacheDir: enabled ? options.cacheDir : false,
+      store: enabled ? options.store : undefined,
+      timeoutMs: options.storeTimeoutMs,
+      retryDelayMs: options.storeRetryDelayMs,
+      logger,
+      clock,
+    });
+    this.#snapshot = new SnapshotTier(options.snapshot, (error) =>
+      logger.error({ err: error }, 'models catalog: the shipped snapshot could not be loaded'),
+    );
+    this.#refresh = new RefreshScheduler({
+      clock,
+      ttl: options.ttl,
+      retryDelayMs: options.retryDelayMs,
+      intervalMs: enabled ? options.refreshIntervalMs : 0,
+      lease: SOLO_LEASE,
+      fetch: () => this.#fetch(),
+      follow: () => this.#followStore(),
+      onInterval: () => this.#onInterval(),
+      track: (task) => this.#track(task),
+    });
+  }
+
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
+  peek(): CatalogResult | undefined {
+    if (!this.options.enabled) return FALLBACK_RESULT;
+    const { entry, since, hit } = this.#state;
+    if (entry === undefined || hit === undefined || this.#closed) return hit;
+    // The first answer from a copy the store just delivered names that tier; later ones, memory.
+    if (hit.source === 'disk') this.#state = { ...this.#state, hit: answerOf(entry, 'memory') };
+    if (this.options.clock.now() - since < this.options.memoryTtl) this.#refresh.due(entry.fetchedAt);
+    // Past memoryTtl the store may hold a newer copy (another process's refresh): look in the
+    // background, and refresh upstream only if what it finds is stale too.
+    else void this.#followStore(true).then(() => this.#refresh.due(this.#state.entry?.fetchedAt));
+    return hit;
+  }
+
+  async get(): Promise<CatalogResult> {
+    const hit = this.peek();
+    if (hit !== undefined) return hit;
+    if (this.#closed) return FALLBACK_RESULT;
+    return answerCold(this.#chain);
+  }
+
+  async refresh(): Promise<RefreshReport> {
+    if (!this.options.enabled || this.#closed) return DISABLED_REPORT;
+    if (this.#state.entry === undefined) await this.#followStore();
+    const before = this.#state.entry?.models;
+    try {
+      const { entry, notModified } = await this.#refresh.run();
+      await this.#lastWrite;
+      const { added, removed } = diffModelSets(before, entry.models);
+      const changed = before === undefined || before.version !== entry.models.version;
+      return { ok: true, source: 'upstream', notModified, changed, added, removed };
+    } catch (error) {
+      const source = this.#state.tier ?? 'fallback';
+      return { ...DISABLED_REPORT, source, error: describeError(error) };
+    }
+  }
+
+  status(): CatalogStatus {
+    const { clock, ttl, enabled } = this.options;
+    const now = clock.now();
+    const { entry, tier, lastError } = this.#state;
+    const fetchedAt = entry?.fetchedAt ?? null;
+    const disk = this.#store.state;
+    return {
+      url: this.url,
+      enabled,
+      source: enabled ? tier : 'fallback',
+      fetchedAt: fetchedAt === null ? null : new Date(fetchedAt).toISOString(),
+      ageMs: fetchedAt === null ? null : Math.max(0, now - fetchedAt),
+      stale: entry !== undefined && (fetchedAt === null || now - fetchedAt >= ttl),
+      models: entry?.models.cards.length ?? 0,
+      invalid: entry?.models.invalid ?? 0,
+      lastError: lastError
+        ? {
+            name: lastError.error.name,
+            message: lastError.error.message,
+            at: new Date(lastError.at).toISOString(),
+          }
+        : null,
+      refreshing: this.#refresh.running,
+      disk,
+      diskError: disk === 'ok' ? null : (this.#store.lastError?.message ?? null),
+    };
+  }
+
+  async idle(): Promise<void> {
+    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#refresh.stop();
+      this.#abort.abort();
+      await this.#upstream.parser.close();
+      await this.idle();
+      await this.#store.close();
+    })();
+    return this.#closed;
+  }
+
+  /** The tiers below memory, as the cold chain sees them. */
+  get #chain(): TierChain {
+    return {
+      fromStore: () => this.#followStore(),
+      fromUpstream: () =>
+        this.#track(this.#refresh.run()).then(
+          (outcome) => outcome.entry,
+          () => undefined,
+        ),
+      upstreamFailing: this.#state.lastError !== undefined,
+      retryInBackground: () => this.#refresh.due(this.#state.entry?.fetchedAt),
+      snapshot: this.#snapshot,
+      adoptSnapshot: (entry) => this.#adoptSnapshot(entry),
+      coldWaitMs: this.options.coldWaitMs,
+    };
+  }
+
+  /** `announce`: the next memory hit names `tier` (a copy adopted in the background). */
+  #adopt(entry: CatalogEntry, tier: CatalogSource, announce = false): void {
+    const hit = answerOf(entry, announce ? tier : entry.origin === 'snapshot' ? 'snapshot' : 'memory');
+    this.#state = { entry, tier, since: this.options.clock.now(), hit, lastError: this.#state.lastError };
+  }
+
+  #adoptSnapshot(entry: CatalogEntry): void {
+    // An upstream fetch or a store read may have landed meanwhile; it wins.
+    if (this.#state.entry !== undefined) return;
+    this.#adopt(entry, 'snapshot');
+    const failed = this.#state.lastError?.error;
+    // Offline cold start: this is the one line that says so (the fetch itself logged at debug).
+    this.options.logger.warn(
+      { url: this.url, models: entry.models.cards.length, ...(failed && { err: summary(failed) }) },
+      failed
+        ? `models catalog refresh failed (${shortReason(failed)}); serving the LiteLLM snapshot shipped with the package`
+        : 'models catalog: no document from upstream yet; serving the LiteLLM snapshot shipped with the package',
+    );
+  }
+
+  /** Reads the store, joined across callers; adopts a newer copy, else trusts memory for another `memoryTtl`. */
+  #followStore(announce = false): Promise<CatalogEntry | undefined> {
+    if (this.#closed) return Promise.resolve(undefined);
+    this.#storeRead ??= this.#track(
+      readNewer(this.#store, this.url, this.#state.entry)
+        .then((newer) => {
+          if (this.#closed) return undefined;
+          if (newer !== undefined) this.#adopt(newer, 'disk', announce);
+          else this.#state = { ...this.#state, since: this.options.clock.now() };
+          return newer;
+        })
+        .finally(() => {
+          this.#storeRead = undefined;
+        }),
+    );
+    return this.#storeRead;
+  }
+
+  #onInterval(): void {
+    const { entry, lastError } = this.#state;
+    // Nothing held yet: the tiers first (the store may have it); a fetch only once that failed.
+    if (entry === undefined && lastError === undefined) this.#track(this.get());
+    else this.#refresh.due(undefined, true);
+  }
+
+  async #fetch(): Promise<UpstreamFetch> {
+    const { logger, clock } = this.options;
+    const held = this.#state;
+    try {
+      const outcome = await fetchUpstream(this.#upstream, held.entry);
+      const { models } = outcome.entry;
+      if (outcome.notModified) logger.debug({ url: this.url }, 'models catalog not modified upstream');
+      else
+        logger.info(
+          { url: this.url, models: models.cards.length, invalid: models.invalid },
+          'models catalog fetched from upstream',
+        );
+      if (this.#closed) return outcome;
+      this.#state = { ...this.#state, lastError: undefined };
+      this.#adopt(outcome.entry, 'upstream');
+      const write = this.#track(writeIfNewer(this.#store, this.url, outcome.entry));
+      this.#lastWrite = write;
+      return outcome;
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      this.#state = { ...this.#state, lastError: { error: err, at: clock.now() } };
+      logger.debug({ err, url: this.url }, 'models catalog refresh failed');
+      // Cold with the snapshot to answer, its one line says it; otherwise one compact line here.
+      if (held.entry !== undefined || !this.#snapshot.available) {
+        const serving = held.tier === null ? 'nothing cached' : `keeping the copy from ${held.tier}`;
+        logger.warn(
+          { err: summary(err), url: this.url, serving: held.tier ?? 'nothing yet' },
+          `models catalog refresh failed (${shortReason(err)}); ${serving}`,
+        );
+      }
+      throw err;
+    }
+  }
+
+  #track<T>(task: Promise<T>): Promise<T> {
+    this.#tasks.add(task);
+    const done = (): void => {
+      this.#tasks.delete(task);
+    };
+    task.then(done, done);
+    return task;
+  }
+}
+
+/** Name and message only: a log line without the stack and the cause chain. */
+function summary(error: Error): { name: string; message: string } {
+  return { name: error.name, message: error.message };
+}
+
+/** The error's message without the package prefix and the URL: `ENOTFOUND`, `HTTP 503`, ... */
+function shortReason(error: Error): string {
+  const message = error.message.replace(/^@[^:]+: /, '');
+  const host = /GET (\S+)/.exec(message)?.[1];
+  const detail = message.replace(/^GET \S+:? ?/, '').replace(/^failed: /, '');
+  if (host === undefined) return detail;
+  try {
+    return `${detail} ${new URL(host).host}`.trim();
+  } catch {
+    return detail;
+  }
+}
