@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import SummaryReporter from './scripts/summary-reporter.js';
 
 // Vitest 4 reads no workspace file on its own: this is the root config, and the test script
@@ -21,6 +21,18 @@ export default defineConfig({
           name: 'models-middleware',
           root: 'packages/models-middleware',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/package/**'],
+        },
+      },
+      {
+        // The packed tarball installed by npm into projects outside the workspace. Its global setup
+        // packs once and runs one npm install per consumer project, reaching the npm registry.
+        extends: true,
+        test: {
+          name: 'package',
+          root: 'packages/models-middleware',
+          include: ['test/package/**/*.test.ts'],
+          globalSetup: ['test/package/global-setup.ts'],
         },
       },
       {

@@ -9,7 +9,7 @@ import type { ProxyConfig } from './config.js';
 import { PLUGIN_NAMES, type PluginName } from './config-schema.js';
 import { type MountedPlugin, PLUGINS } from './plugins.js';
 
-export interface PluginHealth {
+interface PluginHealth {
   readonly enabled: boolean;
   readonly mount: string;
   readonly provider: string;

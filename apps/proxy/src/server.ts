@@ -8,7 +8,7 @@ import { type AppDeps, createApp, type ProxyApp } from './app.js';
 import type { ProxyConfig } from './config.js';
 
 /** In-flight requests get this long to finish after a shutdown signal before sockets are cut. */
-export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 export interface ServerDeps extends AppDeps {
   /** @default DEFAULT_SHUTDOWN_GRACE_MS */

@@ -117,8 +117,6 @@ export interface CatalogOptions {
 /** A fallback model: only `id` is required; the rest is completed from the router's provider. */
 export type FallbackModel = Partial<ModelCard> & { readonly id: string };
 
-export type ResponseFormat = 'auto' | 'openai' | 'anthropic';
-
 // ---------------------------------------------------------------------------------------------
 // Validation: options are checked once, in the factory, and every message names the option.
 
@@ -174,7 +172,7 @@ export function checkString(name: string, value: unknown): string {
   return value;
 }
 
-export function checkStringList(name: string, value: unknown): readonly string[] {
+function checkStringList(name: string, value: unknown): readonly string[] {
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && item.trim() !== '')) {
     throw new TypeError(
       `${PKG}: option \`${name}\` must be an array of non-empty strings, got ${describe(value)}`,

@@ -19,7 +19,7 @@ import { PACKAGE_NAME } from './package-name.js';
 import type { ModelCard, ModelFilter, ModelSet } from './types.js';
 import { FORMATS, type ResponseFormat } from './view/dialects.js';
 
-export const ROUTER_OPTION_KEYS: ReadonlySet<string> = new Set([
+const ROUTER_OPTION_KEYS: ReadonlySet<string> = new Set([
   'provider',
   'fallback',
   'catalog',

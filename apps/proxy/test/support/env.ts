@@ -20,7 +20,7 @@ export function tempDirs(): { make(): Promise<string>; cleanup(): Promise<void> 
 }
 
 /** TOML for both plugins reading `url` and caching in `cacheDir`. */
-export function configToml(url: string, cacheDir: string): string {
+function configToml(url: string, cacheDir: string): string {
   const plugin = (name: string) =>
     `[plugins.${name}]\nmodels_source_url = ${JSON.stringify(url)}\nmodels_cache_dir = ${JSON.stringify(cacheDir)}\n`;
   return `${plugin('codex')}\n${plugin('claude_api')}`;

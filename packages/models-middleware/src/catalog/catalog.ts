@@ -98,11 +98,6 @@ export function createCatalog(options: CatalogOptions = {}): Catalog {
   return new ModelCatalog(resolveCatalogOptions(options));
 }
 
-/** Adds a provider to a catalog's sanity check after creation (routers sharing one by options). */
-export function protectProvider(catalog: Catalog, provider: string): void {
-  if (catalog instanceof ModelCatalog) catalog.protectedProviders.add(provider);
-}
-
 const DISABLED_REPORT: RefreshReport = Object.freeze({
   ok: false,
   source: 'fallback',
@@ -116,7 +111,6 @@ const DISABLED_REPORT: RefreshReport = Object.freeze({
 class ModelCatalog implements Catalog {
   readonly url: string;
   readonly options: ResolvedCatalogOptions;
-  readonly protectedProviders: Set<string>;
   #state: CatalogState = INITIAL;
   readonly #store: CatalogStore;
   readonly #snapshot: SnapshotTier;
@@ -133,14 +127,13 @@ class ModelCatalog implements Catalog {
   constructor(options: ResolvedCatalogOptions) {
     const { clock, logger, enabled } = options;
     this.options = options;
-    this.protectedProviders = new Set(options.providers);
     const source = createSource(options.url, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes });
     this.url = source.url;
     this.#upstream = {
       source,
       parser: new DocumentParser(),
       clock,
-      sanity: { minModels: options.minModels, providers: this.protectedProviders },
+      sanity: { minModels: options.minModels, providers: new Set(options.providers) },
       timeoutMs: options.timeoutMs,
       signal: this.#abort.signal,
     };

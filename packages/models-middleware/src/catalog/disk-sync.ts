@@ -27,7 +27,7 @@ export interface DiskRecord {
 }
 
 /** The freshness half of a record, stored under its own key. */
-export type DiskMeta = Pick<DiskRecord, 'url' | 'etag' | 'lastModified' | 'fetchedAt' | 'version'>;
+type DiskMeta = Pick<DiskRecord, 'url' | 'etag' | 'lastModified' | 'fetchedAt' | 'version'>;
 
 function metaOf(record: DiskMeta): DiskMeta {
   const { url, etag, lastModified, fetchedAt, version } = record;
@@ -58,12 +58,12 @@ function decodeRecord(value: unknown, url: string): DiskRecord | undefined {
 }
 
 /** The stored record for `url`, or undefined when there is none, it is unreadable, or the tier is off. */
-export async function readRecord(store: CatalogStore, url: string): Promise<DiskRecord | undefined> {
+async function readRecord(store: CatalogStore, url: string): Promise<DiskRecord | undefined> {
   return decodeRecord(await store.get(url), url);
 }
 
 /** Freshness without the cards; derived from the cards key when a meta write was lost. */
-export async function readMeta(store: CatalogStore, url: string): Promise<DiskMeta | undefined> {
+async function readMeta(store: CatalogStore, url: string): Promise<DiskMeta | undefined> {
   const meta = decodeMeta(await store.get(META_PREFIX + url), url);
   if (meta !== undefined) return meta;
   const record = await readRecord(store, url);

@@ -45,7 +45,7 @@ export function sendBody(
  * Adds the router's `Vary` names to what middleware in front already set (cors sets
  * `Vary: Origin`; replacing it would let a shared cache serve one origin's grant to another).
  */
-export function appendVary(res: ServerResponse, names: string): void {
+function appendVary(res: ServerResponse, names: string): void {
   const held = res.getHeader('Vary');
   if (held === undefined) {
     res.setHeader('Vary', names);

@@ -31,10 +31,6 @@ export function isCandidate(card: ModelCard, filter: ModelFilter): boolean {
   return !card.id.startsWith('ft:');
 }
 
-/** Is the card listed under this filter on this day? */
-export function matches(card: ModelCard, filter: ModelFilter, today: string): boolean {
-  return isCandidate(card, filter) && (filter.includeDeprecated || lifecycleOf(card, today) !== 'retired');
-}
 
 export interface Selection {
   /** The listed cards, in document order. */

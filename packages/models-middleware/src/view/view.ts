@@ -12,7 +12,7 @@ import { isErrorReply, type PreparedBody, type Reply } from './prepared.js';
 import { isCandidate, lifecycleOf, select, utcDay } from './select.js';
 
 /** Prepared bodies kept per view: every retrieve of a large catalog, plus pages and queries. */
-export const MAX_PREPARED_BODIES = 4096;
+const MAX_PREPARED_BODIES = 4096;
 
 export interface View {
   /** The catalog's model set the view was built for (also when it shows the fallback cards). */

@@ -149,7 +149,7 @@ export function allInvalidDocument(): Buffer {
 }
 
 /** Every third entry has one field of the wrong type, in turn each of the three LiteLLM typos. */
-export const WRONG_TYPES: ReadonlyArray<Record<string, unknown>> = [
+const WRONG_TYPES: ReadonlyArray<Record<string, unknown>> = [
   { max_input_tokens: '200k' },
   { supports_vision: 'yes' },
   { deprecation_date: 'soon' },

@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
  * repository's `fixtures/` so a clone alone runs every test. The shipped snapshot may be
  * refreshed; this copy never is, so the expected counts below stay true.
  */
-export const FIXTURE_GZ_PATH = new URL(
+const FIXTURE_GZ_PATH = new URL(
   '../../../../fixtures/litellm/model_prices_and_context_window.2026-07-24.json.gz',
   import.meta.url,
 );

@@ -10,7 +10,7 @@ import { EXPECTED, FIXED_NOW } from './fixture.js';
 import { type LogLine, memoryLogger } from './logger.js';
 
 export const ANTHROPIC = { 'anthropic-version': '2023-06-01' };
-export const FALLBACK = [{ id: 'gpt-fallback' }, { id: 'claude-fallback' }];
+const FALLBACK = [{ id: 'gpt-fallback' }, { id: 'claude-fallback' }];
 
 /** A catalog shared by an OpenAI router and an Anthropic router, each in a proxy-like Express app. */
 export interface Rig {

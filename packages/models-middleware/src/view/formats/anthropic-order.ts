@@ -140,7 +140,7 @@ function compareDigits(x: string, y: string): number {
   return a.length - b.length || compareCodeUnits(a, b);
 }
 
-export function compareCodeUnits(a: string, b: string): number {
+function compareCodeUnits(a: string, b: string): number {
   if (a === b) return 0;
   return a < b ? -1 : 1;
 }

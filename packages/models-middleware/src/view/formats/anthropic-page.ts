@@ -15,7 +15,7 @@ export interface PageQuery {
   lifecycle?: readonly Lifecycle[];
 }
 
-export interface Page<T> {
+interface Page<T> {
   data: T[];
   /** More items exist beyond this page: after it, or before it when paging with `beforeId`. */
   has_more: boolean;

@@ -9,7 +9,7 @@ import type { ModelCard } from '../../types.js';
 import { type Lifecycle, lifecycleOf } from '../select.js';
 import { claudeParts, displayName } from './display-name.js';
 
-export interface CapabilitySupport {
+interface CapabilitySupport {
   supported: boolean;
 }
 
@@ -52,7 +52,7 @@ export interface AnthropicCapabilities {
 
 /** The Claude lines of the SDK's `ModelLine`; a family outside it gets `line: null`. */
 const LINES = ['haiku', 'sonnet', 'opus', 'fable', 'mythos'] as const;
-export type ModelLine = (typeof LINES)[number];
+type ModelLine = (typeof LINES)[number];
 
 export interface AnthropicModelInfo {
   type: 'model';
