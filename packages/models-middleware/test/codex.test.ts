@@ -137,6 +137,16 @@ describe.each(EXPRESS_VERSIONS)('Codex dialect on %s', (_name, makeApp) => {
     expect(missing.body.error.code).toBe('model_not_found');
   });
 
+  it('answers HEAD like GET, and leaves Codex requests alone when the format is fixed to another dialect', async () => {
+    const { app } = mount();
+    const get = await request(app).get(CODEX_QUERY).expect(200);
+    const head = await request(app).head(CODEX_QUERY).expect(200);
+    expect(head.headers.etag).toBe(get.headers.etag);
+    expect(head.headers['content-length']).toBe(get.headers['content-length']);
+    const openai = mount({ format: 'openai' }).app;
+    expect((await request(openai).get(CODEX_QUERY).expect(200)).body.object).toBe('list');
+  });
+
   it('without a source answers {"models": []} and says why, once, in the log and in status()', async () => {
     const { app, router } = mount({ codex: { cacheFile: false } });
     for (let i = 0; i < 3; i++) {
