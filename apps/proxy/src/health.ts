@@ -4,7 +4,7 @@
  * as degraded rather than failing the whole report.
  */
 import { performance } from 'node:perf_hooks';
-import type { CatalogSource, CatalogStatus } from '@ccproxy/models-middleware';
+import type { CatalogSource, CatalogStatus, CodexStatus } from '@ccproxy/models-middleware';
 import type { ProxyConfig } from './config.js';
 import { PLUGIN_NAMES, type PluginName } from './config-schema.js';
 import { type MountedPlugin, PLUGINS } from './plugins.js';
@@ -19,6 +19,8 @@ interface PluginHealth {
   readonly lastAnswer?: CatalogSource | null;
   /** Where the catalog came from, its age, counts and last error. */
   readonly catalog?: CatalogStatus;
+  /** The codex plugin only: where Codex's own entries come from, and why Codex gets none when it does. */
+  readonly codex?: CodexStatus;
   /** Why the plugin's status could not be read (the report is then `degraded`). */
   readonly error?: string;
 }
@@ -63,6 +65,7 @@ export function healthReport(
       listed: status.listed,
       lastAnswer: status.source,
       catalog: status.catalog,
+      ...(name === 'codex' && { codex: status.codex }),
     };
   }
   return {

@@ -192,6 +192,10 @@ describe('GET /health', () => {
     });
     expect(res.body.plugins.codex.catalog.models).toBeGreaterThan(EXPECTED.all);
     expect(res.body.plugins.claude_api).toMatchObject({ provider: 'anthropic', listed: EXPECTED.anthropic });
+    // Where Codex's own entries come from: not looked at before Codex's first request.
+    expect(res.body.plugins.codex.codex).toMatchObject({ source: 'file', entries: null });
+    expect(res.body.plugins.codex.codex.reason).toMatch(/not been read yet/);
+    expect(res.body.plugins.claude_api).not.toHaveProperty('codex');
   });
 
   it('is degraded, and the models come from the shipped snapshot, when the upstream is unreachable', async () => {

@@ -27,6 +27,7 @@ const ROUTER_OPTION_KEYS: ReadonlySet<string> = new Set([
   'modes',
   'includeDeprecated',
   'maxAgeSeconds',
+  'codex',
 ]);
 export const ALL_ROUTER_KEYS: ReadonlySet<string> = new Set([...ROUTER_OPTION_KEYS, ...CATALOG_OPTION_KEYS]);
 

@@ -5,7 +5,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Catalog, type CatalogResult, type CatalogStatus, createCatalog } from './catalog/catalog.js';
+import { type CodexDialect, createCodexDialect } from './codex/codex-dialect.js';
+import type { CodexSourceOptions } from './codex/codex-source.js';
 import { createHandler, type Next } from './http/handler.js';
+import { silentLogger } from './logger.js';
 import {
   CATALOG_OPTION_KEYS,
   type CatalogOptions,
@@ -39,11 +42,18 @@ export interface ModelsRouterOptions extends CatalogOptions {
    */
   catalog?: Catalog;
   /**
-   * `auto` answers in the Anthropic shape when the request has an `anthropic-version` header and
-   * in the OpenAI shape otherwise.
+   * `auto` answers in the Anthropic shape when the request has an `anthropic-version` header, in
+   * Codex's (`{"models": [...]}`) when it is Codex's (a `client_version` query parameter or a
+   * `codex_*`/`codex-*` `originator` header), and in the OpenAI shape otherwise.
    * @default 'auto'
    */
   format?: ResponseFormat;
+  /**
+   * Where the Codex dialect's entries come from (see `src/codex/codex-source.ts`): Codex's own
+   * models cache, or an upstream Codex catalog. Without one Codex gets `{"models": []}`.
+   * @default { cacheFile: defaultCodexCacheFile() }
+   */
+  codex?: CodexSourceOptions;
   /** Modes to list; an entry without a mode counts as `chat`. @default DEFAULT_MODES (`chat`, `responses`) */
   modes?: readonly string[];
   /**
@@ -66,6 +76,8 @@ export interface RouterStatus {
   /** The tier of the last answer (`null` before one). */
   readonly source: CatalogSource | null;
   readonly catalog: CatalogStatus;
+  /** The Codex dialect's source, and why Codex gets an empty list when it does. */
+  readonly codex: ReturnType<CodexDialect['status']>;
 }
 
 /** An Express-compatible middleware serving `GET`/`HEAD` `/models` and `/models/:id` where it is mounted. */
@@ -86,6 +98,10 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
   checkKnownKeys(o, ALL_ROUTER_KEYS, 'modelsRouter');
   const resolved = resolveRouterOptions(o);
   const { catalog, owned } = catalogOf(o, resolved.provider);
+  const codex = createCodexDialect(o.codex, {
+    clock: catalog.clock,
+    logger: catalog.options?.logger ?? silentLogger,
+  });
 
   let view: View | undefined;
   let lastSource: CatalogSource | null = null;
@@ -106,6 +122,8 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
     answered: (source) => {
       lastSource = source;
     },
+    codex,
+    catalog,
   }) as ModelsRouter;
 
   const status = (): RouterStatus => {
@@ -118,6 +136,7 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
       fallback: shown?.fallback ?? false,
       source: lastSource,
       catalog: catalog.status(),
+      codex: codex.status(),
     };
   };
   Object.defineProperties(handler, {

@@ -5,9 +5,11 @@
  * written once the response is answered or the client has gone, and no throw escapes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CatalogResult } from '../catalog/catalog.js';
+import type { Catalog, CatalogResult } from '../catalog/catalog.js';
+import type { CodexDialect, CodexReply } from '../codex/codex-dialect.js';
 import type { CatalogSource } from '../types.js';
-import { dialectFor, type ResponseFormat, varyFor } from '../view/dialects.js';
+import { type AnswerDialect, dialectFor, type ResponseFormat, varyFor } from '../view/dialects.js';
+import { openaiModelNotFound } from '../view/formats/openai.js';
 import { isErrorReply } from '../view/prepared.js';
 import type { View } from '../view/view.js';
 import { matchRoute, type Route } from './route.js';
@@ -30,14 +32,18 @@ export interface HandlerOptions {
   readonly cacheControl: string;
   /** Told the tier of every answer sent (for `status()`). */
   readonly answered: (source: CatalogSource) => void;
+  /** The Codex dialect (its own source; LiteLLM only fills gaps). */
+  readonly codex: CodexDialect;
+  /** What the Codex dialect fills its entries from. */
+  readonly catalog: Pick<Catalog, 'peek' | 'get'>;
 }
 
 export function createHandler(options: HandlerOptions): Handler {
-  const { peek, get, viewFor, format, answered } = options;
+  const { peek, get, viewFor, format, answered, codex, catalog } = options;
   const vary = varyFor(format);
   // Built once per tier, so the hot path allocates no header object.
-  const headersBySource = new Map<CatalogSource, Readonly<Record<string, string>>>();
-  const headersFor = (source: CatalogSource): Readonly<Record<string, string>> => {
+  const headersBySource = new Map<string, Readonly<Record<string, string>>>();
+  const headersFor = (source: string): Readonly<Record<string, string>> => {
     let headers = headersBySource.get(source);
     if (headers === undefined) {
       headers = {
@@ -50,15 +56,32 @@ export function createHandler(options: HandlerOptions): Handler {
     return headers;
   };
 
-  function answer(req: IncomingMessage, res: ServerResponse, route: Route, result: CatalogResult): void {
+  function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route,
+    dialect: Exclude<AnswerDialect, 'codex'>,
+    result: CatalogResult,
+  ): void {
     if (!writable(res)) return;
     const view = viewFor(result);
     const source: CatalogSource = view.fallback ? 'fallback' : result.source;
-    const dialect = dialectFor(format, { headers: req.headers, query: route.query });
     const reply = view.reply(dialect, route.id, route.query);
     if (isErrorReply(reply)) sendError(res, reply.status, reply.error);
     else sendBody(req, res, reply, headersFor(source));
     answered(source);
+  }
+
+  /** A Codex answer: the source's entries, or the OpenAI 404 for a slug it does not have. */
+  function answerCodex(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route,
+    reply: CodexReply | undefined,
+  ): void {
+    if (!writable(res)) return;
+    if (reply === undefined) sendError(res, 404, openaiModelNotFound(route.id ?? ''));
+    else sendBody(req, res, reply.body, headersFor(reply.source));
   }
 
   return function modelsRouterHandler(req, res, next) {
@@ -68,13 +91,21 @@ export function createHandler(options: HandlerOptions): Handler {
       return;
     }
     try {
+      const dialect = dialectFor(format, { headers: req.headers, query: route.query });
+      if (dialect === 'codex') {
+        const reply = route.id === undefined ? codex.list(catalog) : codex.one(route.id, catalog);
+        reply
+          .then((found) => answerCodex(req, res, route, found))
+          .catch((error: unknown) => passOn(next, res, error));
+        return;
+      }
       const ready = peek();
       if (ready !== undefined) {
-        answer(req, res, route, ready);
+        answer(req, res, route, dialect, ready);
         return;
       }
       get()
-        .then((result) => answer(req, res, route, result))
+        .then((result) => answer(req, res, route, dialect, result))
         .catch((error: unknown) => passOn(next, res, error));
     } catch (error) {
       passOn(next, res, error);

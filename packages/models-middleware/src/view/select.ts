@@ -31,7 +31,6 @@ export function isCandidate(card: ModelCard, filter: ModelFilter): boolean {
   return !card.id.startsWith('ft:');
 }
 
-
 export interface Selection {
   /** The listed cards, in document order. */
   readonly cards: readonly ModelCard[];
