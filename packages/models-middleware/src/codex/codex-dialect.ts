@@ -15,7 +15,7 @@ import type { ListSnapshot } from './list-source.js';
 import type { CodexModelList } from './model-info.js';
 
 /** `x-models-source` of a Codex answer: where its entries came from. */
-export type CodexAnswerSource = 'codex-cache' | 'codex-url' | 'codex-none';
+type CodexAnswerSource = 'codex-cache' | 'codex-url' | 'codex-none';
 
 export interface CodexReply {
   readonly body: PreparedBody;

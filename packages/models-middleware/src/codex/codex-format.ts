@@ -14,7 +14,7 @@ export interface CodexModelsBody {
 }
 
 /** What LiteLLM may fill, and from which card field (documented in the README's fields table). */
-export const LITELLM_FILLS: Readonly<Record<string, (card: ModelCard) => unknown>> = Object.freeze({
+const LITELLM_FILLS: Readonly<Record<string, (card: ModelCard) => unknown>> = Object.freeze({
   // Codex sizes its auto-compaction from this (90 %); LiteLLM's input window is the same number.
   context_window: (card: ModelCard) => card.max_input_tokens,
   // Without it Codex assumes text and images; LiteLLM knows when a model takes no images.

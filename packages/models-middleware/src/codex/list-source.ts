@@ -28,7 +28,7 @@ export interface ListSnapshot<T> {
   readonly version: number;
 }
 
-export interface ListSourceStatus {
+interface ListSourceStatus {
   readonly kind: 'file' | 'url';
   /** The file path or the URL. */
   readonly location: string;

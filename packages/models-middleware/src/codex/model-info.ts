@@ -52,7 +52,7 @@ const isTruncationPolicy: Check = (v) =>
   isInt((v as Record<string, unknown>).limit);
 
 /** Codex's input modalities; LiteLLM's `supports_vision` maps onto them. */
-export const INPUT_MODALITIES = ['text', 'image'] as const;
+const INPUT_MODALITIES = ['text', 'image'] as const;
 
 /**
  * Fields Codex requires: neither `Option` nor given a serde default, so a missing one fails the
@@ -74,7 +74,7 @@ export const REQUIRED_FIELDS: Readonly<Record<string, Check>> = Object.freeze({
 });
 
 /** Optional fields whose type is checked when present (a wrong type fails Codex's decode too). */
-export const OPTIONAL_FIELDS: Readonly<Record<string, Check>> = Object.freeze({
+const OPTIONAL_FIELDS: Readonly<Record<string, Check>> = Object.freeze({
   base_instructions: isString,
   description: nullable(isString),
   default_reasoning_level: nullable(isString),
