@@ -2,6 +2,14 @@ export type { Catalog, CatalogResult, CatalogStatus, RefreshReport } from './cat
 export { createCatalog } from './catalog.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
+export type { CodexStatus } from './codex/codex-dialect.js';
+export { isCodexRequest } from './codex/codex-request.js';
+export type { CodexSourceOptions } from './codex/codex-source.js';
+export {
+  DEFAULT_CODEX_TIMEOUT_MS,
+  DEFAULT_CODEX_TTL_MS,
+  defaultCodexCacheFile,
+} from './codex/codex-source.js';
 export { parseDocument } from './document.js';
 export {
   BodyTooLargeError,

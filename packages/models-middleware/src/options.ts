@@ -107,7 +107,7 @@ export interface CatalogOptions {
 /** A fallback model: only `id` is required; the rest is completed from the router's provider. */
 export type FallbackModel = Partial<ModelCard> & { readonly id: string };
 
-export type ResponseFormat = 'auto' | 'openai' | 'anthropic';
+export type ResponseFormat = 'auto' | 'openai' | 'anthropic' | 'codex';
 
 // ---------------------------------------------------------------------------------------------
 // Validation: options are checked once, in the factory, and every message names the option.

@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createdFromId } from './card.js';
 import type { Catalog, CatalogResult, CatalogStatus } from './catalog.js';
+import { type CodexDialect, createCodexDialect } from './codex/codex-dialect.js';
+import { CODEX_VARY_HEADER, isCodexRequest } from './codex/codex-request.js';
+import type { CodexSourceOptions } from './codex/codex-source.js';
 import { createModelSet } from './document.js';
 import { select } from './filter.js';
 import {
@@ -14,6 +17,7 @@ import {
 } from './formats/anthropic.js';
 import { openaiList, openaiModel, openaiModelNotFound } from './formats/openai.js';
 import { ifNoneMatchHits, type PreparedBody, prepareBody } from './http-cache.js';
+import { silentLogger } from './logger.js';
 import {
   CATALOG_OPTION_KEYS,
   type CatalogOptions,
@@ -48,11 +52,18 @@ export interface ModelsRouterOptions extends CatalogOptions {
   /** An existing catalog to share. Without it, routers with equal catalog options share one. */
   catalog?: Catalog;
   /**
-   * `auto` answers in the Anthropic shape when the request has an `anthropic-version` header and
-   * in the OpenAI shape otherwise.
+   * `auto` answers in the Anthropic shape when the request has an `anthropic-version` header, in
+   * Codex's (`{"models": [...]}`) when it is Codex's (a `client_version` query parameter or a
+   * `codex_*`/`codex-*` `originator` header), and in the OpenAI shape otherwise.
    * @default 'auto'
    */
   format?: ResponseFormat;
+  /**
+   * Where the Codex dialect's entries come from (see `src/codex/codex-source.ts`): Codex's own
+   * models cache, or an upstream Codex catalog. Without one Codex gets `{"models": []}`.
+   * @default { cacheFile: defaultCodexCacheFile() }
+   */
+  codex?: CodexSourceOptions;
   /** Modes to list; an entry without a mode counts as `chat`. @default DEFAULT_MODES (`chat`, `responses`) */
   modes?: readonly string[];
   /** List models whose `deprecation_date` has passed. @default false */
@@ -71,6 +82,8 @@ export interface RouterStatus {
   /** The tier of the last answer (`null` before one). */
   readonly source: CatalogSource | null;
   readonly catalog: CatalogStatus;
+  /** The Codex dialect's source, and why Codex gets an empty list when it does. */
+  readonly codex: ReturnType<CodexDialect['status']>;
 }
 
 /** An Express-compatible middleware serving `GET`/`HEAD` `/models` and `/models/:id` where it is mounted. */
@@ -90,9 +103,10 @@ const ROUTER_KEYS: ReadonlySet<string> = new Set([
   'modes',
   'includeDeprecated',
   'maxAgeSeconds',
+  'codex',
 ]);
 const ALL_KEYS: ReadonlySet<string> = new Set([...ROUTER_KEYS, ...CATALOG_OPTION_KEYS]);
-const FORMATS: readonly ResponseFormat[] = ['auto', 'openai', 'anthropic'];
+const FORMATS: readonly ResponseFormat[] = ['auto', 'openai', 'anthropic', 'codex'];
 const JSON_TYPE = 'application/json; charset=utf-8';
 const MAX_CACHED_PAGES = 256;
 
@@ -157,6 +171,7 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
     ({ catalog, release } = acquireCatalog(catalogOptions as CatalogOptions, provider));
   }
   const clock = catalog.clock;
+  const codex = createCodexDialect(o.codex, { clock, logger: catalog.options?.logger ?? silentLogger });
 
   let view: View | undefined;
   let lastSource: CatalogSource | null = null;
@@ -249,11 +264,27 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
     return body;
   }
 
-  function send(req: IncomingMessage, res: ServerResponse, body: PreparedBody, source: CatalogSource): void {
+  function answerCodex(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: (err?: unknown) => void,
+    route: Route,
+  ) {
+    const id = route.id;
+    (id === undefined ? codex.list(catalog) : codex.one(id, catalog))
+      .then((reply) => {
+        if (res.headersSent || res.writableEnded || res.destroyed) return;
+        if (reply === undefined) sendError(res, 404, openaiModelNotFound(id ?? ''));
+        else send(req, res, reply.body, reply.source);
+      })
+      .catch((error: unknown) => passOn(next, res, error));
+  }
+
+  function send(req: IncomingMessage, res: ServerResponse, body: PreparedBody, source: string): void {
     res.setHeader('Content-Type', JSON_TYPE);
     res.setHeader('ETag', body.etag);
     res.setHeader('Cache-Control', cacheControl);
-    if (format === 'auto') res.setHeader('Vary', 'anthropic-version');
+    if (format === 'auto') res.setHeader('Vary', `anthropic-version, ${CODEX_VARY_HEADER}`);
     res.setHeader(SOURCE_HEADER, source);
     if (ifNoneMatchHits(req.headers['if-none-match'], body.etag)) {
       res.statusCode = 304;
@@ -273,6 +304,10 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
     const route = req.method === 'GET' || req.method === 'HEAD' ? matchRoute(req.url) : undefined;
     if (route === undefined) {
       next();
+      return;
+    }
+    if (format === 'codex' || (format === 'auto' && isCodexRequest(req.headers, route.query))) {
+      answerCodex(req, res, next, route);
       return;
     }
     const ready = catalog.peek();
@@ -304,6 +339,7 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
           fallback: v?.sourceIsFallback ?? false,
           source: lastSource,
           catalog: catalog.status(),
+          codex: codex.status(),
         };
       },
     },

@@ -44,7 +44,7 @@ describe.each(EXPRESS_VERSIONS)('modelsRouter on %s', (_name, makeApp) => {
       expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(res.headers.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
       expect(res.headers['cache-control']).toBe('public, max-age=60');
-      expect(res.headers.vary).toBe('anthropic-version');
+      expect(res.headers.vary).toBe('anthropic-version, originator');
       expect(res.headers[SOURCE_HEADER]).toBe('upstream');
       expect(res.body.object).toBe('list');
       expect(res.body.data).toHaveLength(EXPECTED.openai);
