@@ -3,10 +3,12 @@
  * with `model_catalog_url` at `<mount>/models`, offline, its model call answered by a local
  * capture server. The judge of the instructions is Codex's own `/responses` request.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isolatedEnv, tempDirs } from '../support/env.js';
 import { CODEX_KEY_ENV, writeCodexHome } from './support/codex-home.js';
+import { SOURCE_ENTRIES, writeCodexModelsCache } from './support/codex-source.js';
 import { type Demo, startDemo } from './support/demo.js';
 import { EgressTrap } from './support/egress-trap.js';
 import { clientBin } from './support/install.js';
@@ -15,14 +17,23 @@ import { firstDeveloperText, ResponsesCapture } from './support/responses-captur
 import { runClient } from './support/run.js';
 
 const MODEL = 'gpt-5.3-codex';
+const DECODE_FAILURE = 'failed to decode models response';
+const CACHE_FILE_KEY = 'PLUGINS__CODEX__CODEX_MODELS_CACHE_FILE';
 
 const dirs = tempDirs();
+/** The demo with no Codex source: its Codex cache file does not exist. */
 let demo: Demo;
+/** The demo whose Codex cache file is {@link SOURCE_ENTRIES}. */
+let sourced: Demo;
 let capture: ResponsesCapture;
 let trap: EgressTrap;
 
 beforeAll(async () => {
-  demo = await startDemo({ cacheDir: await dirs.make() });
+  const missing = join(await dirs.make(), 'models_cache.json');
+  demo = await startDemo({ cacheDir: await dirs.make(), env: { [CACHE_FILE_KEY]: missing } });
+  const sourceFile = join(await dirs.make(), 'models_cache.json');
+  await writeCodexModelsCache(sourceFile);
+  sourced = await startDemo({ cacheDir: await dirs.make(), env: { [CACHE_FILE_KEY]: sourceFile } });
   capture = await new ResponsesCapture().start();
   trap = await new EgressTrap().start();
 });
@@ -31,7 +42,7 @@ afterEach(() => {
   expect(trap.attempts).toEqual([]);
 });
 afterAll(async () => {
-  await Promise.all([demo?.close(), capture?.stop(), trap?.stop()]);
+  await Promise.all([demo?.close(), sourced?.close(), capture?.stop(), trap?.stop()]);
   await dirs.cleanup();
 });
 
@@ -67,6 +78,11 @@ async function codexExec(catalogUrl?: string): Promise<CodexExec> {
   return { output, instructions: firstDeveloperText(call), codexHome };
 }
 
+async function codexCacheSlugs(codexHome: string): Promise<string[]> {
+  const cache = JSON.parse(await readFile(join(codexHome, 'models_cache.json'), 'utf8'));
+  return (cache.models as Array<{ slug: string }>).map((model) => model.slug);
+}
+
 function catalogRequests(): Demo['requests'] {
   return demo.requests.filter((request) => request.url.startsWith('/codex/v1/models'));
 }
@@ -92,5 +108,20 @@ describe(`Codex CLI ${CODEX.version}`, () => {
     // Codex's own prompt is long; an entry with empty or made-up instructions would replace it.
     expect(without.instructions.length).toBeGreaterThan(4000);
     expect(withCatalog.instructions).toBe(without.instructions);
+  });
+
+  it('decodes the catalog of a proxy without a Codex source', async () => {
+    const run = await codexExec(`${demo.url}/codex/v1/models`);
+    expect(run.output).not.toContain(DECODE_FAILURE);
+    expect(await codexCacheSlugs(run.codexHome)).toEqual([]);
+  });
+
+  it("with a Codex source on the proxy, caches the source's slugs and uses the source's instructions", async () => {
+    const run = await codexExec(`${sourced.url}/codex/v1/models`);
+    expect(run.output).not.toContain(DECODE_FAILURE);
+    expect((await codexCacheSlugs(run.codexHome)).sort()).toEqual(
+      SOURCE_ENTRIES.map((entry) => entry.slug).sort(),
+    );
+    expect(run.instructions).toBe(SOURCE_ENTRIES.find((entry) => entry.slug === MODEL)?.instructions);
   });
 });
