@@ -44,12 +44,17 @@ function modelInfo(entry: SourceEntry, priority: number): Record<string, unknown
   };
 }
 
+/** `{"models": [...]}` as an upstream Codex catalog answers (`ModelsResponse`). */
+export function codexModelsBody(): { models: Record<string, unknown>[] } {
+  return { models: SOURCE_ENTRIES.map((entry, i) => modelInfo(entry, i + 1)) };
+}
+
 export async function writeCodexModelsCache(file: string): Promise<void> {
   const cache = {
     fetched_at: '2026-11-24T11:00:00Z',
     etag: '"client-suite"',
     client_version: '0.171.0',
-    models: SOURCE_ENTRIES.map((entry, i) => modelInfo(entry, i + 1)),
+    ...codexModelsBody(),
   };
   await writeFile(file, `${JSON.stringify(cache, null, 2)}\n`);
 }
