@@ -55,11 +55,6 @@ export interface PluginConfig {
   readonly modelsFetchTimeout: number;
   /** 0 = off. */
   readonly modelsRefreshIntervalMinutes: number;
-  /**
-   * Codex's models cache (`models_cache.json`), the codex plugin's source of Codex entries;
-   * `undefined` uses the package's default (`$CODEX_HOME/models_cache.json`, else `~/.codex/...`).
-   */
-  readonly codexModelsCacheFile: string | undefined;
 }
 
 export interface ProxyConfig {
@@ -215,7 +210,6 @@ const sourceUrl = nonEmptyString('an http(s):// or file: URL, or a file path', (
 });
 
 const directory = nonEmptyString('a directory path', (value, ctx) => expandPath(value, ctx));
-const filePath = nonEmptyString('a file path', (value, ctx) => expandPath(value, ctx));
 
 const table = (children: Record<string, Node>, childNoun = 'key'): Table => ({
   kind: 'table',
@@ -232,7 +226,6 @@ const pluginSchema = table({
   models_cache_ttl_hours: integer(1, 168),
   models_fetch_timeout: integer(1, 300, ' (seconds)'),
   models_refresh_interval_minutes: integer(0, 10_080, ' (0 = off)'),
-  codex_models_cache_file: filePath,
 });
 
 const SCHEMA = table({
@@ -414,7 +407,6 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Pro
         key('models_refresh_interval_minutes'),
         DEFAULT_REFRESH_INTERVAL_MINUTES,
       ),
-      codexModelsCacheFile: get<string | undefined>(key('codex_models_cache_file'), undefined),
     });
   };
   const plugins = Object.freeze({ codex: plugin('codex'), claude_api: plugin('claude_api') });

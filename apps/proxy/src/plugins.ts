@@ -46,15 +46,9 @@ export function catalogOptions(plugin: PluginConfig, shared: SharedOptions = {})
 
 export function routerOptions(plugin: PluginConfig, shared: SharedOptions = {}): ModelsRouterOptions {
   const definition = PLUGINS[plugin.name];
-  const options: ModelsRouterOptions = {
+  return {
     ...catalogOptions(plugin, shared),
     provider: definition.provider,
     fallback: [...definition.fallback],
   };
-  // The Codex dialect's entries come only from Codex's own models cache (see the package's
-  // codex-source.ts); the key moves it, e.g. to a test's file.
-  if (definition.provider === 'openai' && plugin.codexModelsCacheFile !== undefined) {
-    options.codex = { cacheFile: plugin.codexModelsCacheFile };
-  }
-  return options;
 }
