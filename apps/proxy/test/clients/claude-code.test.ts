@@ -15,7 +15,7 @@ let demo: Demo;
 let trap: EgressTrap;
 
 beforeAll(async () => {
-  demo = await startDemo({ cacheDir: await dirs.make() });
+  demo = await startDemo({ cacheDir: await dirs.make(), codexHome: await dirs.make() });
   trap = await new EgressTrap().start();
 });
 afterEach(() => {

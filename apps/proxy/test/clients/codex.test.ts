@@ -18,22 +18,20 @@ import { runClient } from './support/run.js';
 
 const MODEL = 'gpt-5.3-codex';
 const DECODE_FAILURE = 'failed to decode models response';
-const CACHE_FILE_KEY = 'PLUGINS__CODEX__CODEX_MODELS_CACHE_FILE';
 
 const dirs = tempDirs();
-/** The demo with no Codex source: its Codex cache file does not exist. */
+/** The demo with no Codex source: no models_cache.json in the CODEX_HOME it sees. */
 let demo: Demo;
-/** The demo whose Codex cache file is {@link SOURCE_ENTRIES}. */
+/** The demo whose CODEX_HOME holds a models_cache.json of {@link SOURCE_ENTRIES}. */
 let sourced: Demo;
 let capture: ResponsesCapture;
 let trap: EgressTrap;
 
 beforeAll(async () => {
-  const missing = join(await dirs.make(), 'models_cache.json');
-  demo = await startDemo({ cacheDir: await dirs.make(), env: { [CACHE_FILE_KEY]: missing } });
-  const sourceFile = join(await dirs.make(), 'models_cache.json');
-  await writeCodexModelsCache(sourceFile);
-  sourced = await startDemo({ cacheDir: await dirs.make(), env: { [CACHE_FILE_KEY]: sourceFile } });
+  demo = await startDemo({ cacheDir: await dirs.make(), codexHome: await dirs.make() });
+  const sourceHome = await dirs.make();
+  await writeCodexModelsCache(join(sourceHome, 'models_cache.json'));
+  sourced = await startDemo({ cacheDir: await dirs.make(), codexHome: sourceHome });
   capture = await new ResponsesCapture().start();
   trap = await new EgressTrap().start();
 });

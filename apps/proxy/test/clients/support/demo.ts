@@ -39,15 +39,22 @@ export interface Demo {
 export interface DemoOptions {
   /** The cache directory of the catalogs (a fresh temp directory). */
   readonly cacheDir: string;
-  /** Extra `SECTION__KEY` overrides of the demo's configuration. */
-  readonly env?: Record<string, string>;
+  /**
+   * The CODEX_HOME the demo sees while it is built: the Codex dialect reads Codex's own models
+   * cache, `$CODEX_HOME/models_cache.json`, as its source (the package's default, what a user
+   * running Codex and the proxy side by side gets). A directory without the file means no
+   * source; it also keeps a developer's real `~/.codex` out of the tests.
+   */
+  readonly codexHome: string;
 }
 
 export async function startDemo(options: DemoOptions): Promise<Demo> {
   const upstream = await new FakeUpstream(fixtureBytes()).start();
   const { logger, lines } = capturingLogger('info');
-  const config = testConfig(upstream.url, options.cacheDir, options.env ?? {});
-  const proxy = createApp(config, { logger: logger as Logger, clock: fixedClock });
+  const config = testConfig(upstream.url, options.cacheDir);
+  const proxy = withCodexHome(options.codexHome, () =>
+    createApp(config, { logger: logger as Logger, clock: fixedClock }),
+  );
   const messagesPath = `${config.plugins.claude_api.mount}/messages`;
   const messages: Array<{ url: string; body: unknown }> = [];
   const requests: Array<{ method: string; url: string; headers: IncomingHttpHeaders }> = [];
@@ -79,6 +86,18 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       await upstream.stop();
     },
   };
+}
+
+/** Runs `build` with CODEX_HOME set, restoring the test process's own value right after. */
+function withCodexHome<T>(codexHome: string, build: () => T): T {
+  const saved = process.env.CODEX_HOME;
+  process.env.CODEX_HOME = codexHome;
+  try {
+    return build();
+  } finally {
+    if (saved === undefined) delete process.env.CODEX_HOME;
+    else process.env.CODEX_HOME = saved;
+  }
 }
 
 /** A minimal valid Messages answer, streamed when the request asks for a stream. */
