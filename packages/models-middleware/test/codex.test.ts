@@ -96,6 +96,7 @@ describe.each(EXPRESS_VERSIONS)('Codex dialect on %s', (_name, makeApp) => {
 
   it('serves the entries as read: instructions untouched, LiteLLM filling only what is missing', async () => {
     const { app } = mount();
+    await catalog.get();
     const res = await request(app).get(CODEX_QUERY).expect(200);
     const [a, b, c] = res.body.models;
     // Unknown to LiteLLM: the very text of the source's entry.
@@ -136,6 +137,16 @@ describe.each(EXPRESS_VERSIONS)('Codex dialect on %s', (_name, makeApp) => {
     expect(missing.body.error.code).toBe('model_not_found');
   });
 
+  it('answers HEAD like GET, and leaves Codex requests alone when the format is fixed to another dialect', async () => {
+    const { app } = mount();
+    const get = await request(app).get(CODEX_QUERY).expect(200);
+    const head = await request(app).head(CODEX_QUERY).expect(200);
+    expect(head.headers.etag).toBe(get.headers.etag);
+    expect(head.headers['content-length']).toBe(get.headers['content-length']);
+    const openai = mount({ format: 'openai' }).app;
+    expect((await request(openai).get(CODEX_QUERY).expect(200)).body.object).toBe('list');
+  });
+
   it('without a source answers {"models": []} and says why, once, in the log and in status()', async () => {
     const { app, router } = mount({ codex: { cacheFile: false } });
     for (let i = 0; i < 3; i++) {
@@ -163,6 +174,7 @@ describe.each(EXPRESS_VERSIONS)('Codex dialect on %s', (_name, makeApp) => {
 
   it('keeps the last good copy through a broken file, and serves a rewritten one', async () => {
     const { app, router } = mount();
+    await catalog.get();
     const good = await request(app).get(CODEX_QUERY).expect(200);
     for (const broken of ['{"fetched_at": "2026-11', '{"fetched_at": "x"}', '[]']) {
       await writeCodexCache(cacheFile, broken);
@@ -177,6 +189,18 @@ describe.each(EXPRESS_VERSIONS)('Codex dialect on %s', (_name, makeApp) => {
     expect(rewritten.body.models.map((m: { slug: string }) => m.slug)).toEqual(['o3-mini']);
     expect(rewritten.headers.etag).not.toBe(good.headers.etag);
     expect(router.status().codex.lastError).toBeNull();
+  });
+
+  it('does not hold Codex for a cold LiteLLM catalog: unfilled first, filled once it has loaded', async () => {
+    const { app } = mount();
+    const cold = await request(app).get(CODEX_QUERY).expect(200);
+    expect(cold.body.models).toEqual([ENTRY_A, ENTRY_B, ENTRY_C]);
+    // The Codex request started the load.
+    await catalog.idle();
+    expect(catalog.peek()).toBeDefined();
+    const warm = await request(app).get(CODEX_QUERY).expect(200);
+    expect(warm.body.models[0].context_window).toBe(272000);
+    expect(warm.headers.etag).not.toBe(cold.headers.etag);
   });
 
   it('serves the entries unfilled when LiteLLM cannot be loaded', async () => {

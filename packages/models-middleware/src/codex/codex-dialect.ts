@@ -37,7 +37,7 @@ export interface CodexStatus {
 }
 
 export interface CodexDialect {
-  /** The list body. Never rejects: without LiteLLM the entries are served unfilled. */
+  /** The list body. Never rejects: while LiteLLM is not loaded the entries are served unfilled. */
   list(catalog: Pick<Catalog, 'peek' | 'get'>): Promise<CodexReply>;
   /** One entry by slug, or `undefined` when the source has none. */
   one(slug: string, catalog: Pick<Catalog, 'peek' | 'get'>): Promise<CodexReply | undefined>;
@@ -91,21 +91,21 @@ export function createCodexDialect(
     return current;
   }
 
-  /** LiteLLM's set if it is loaded or loads; the entries do not depend on it. */
-  async function litellm(catalog: Pick<Catalog, 'peek' | 'get'>): Promise<ModelSet | undefined> {
+  /**
+   * LiteLLM's set if it is loaded. A cold catalog is not waited for (its first fetch may take
+   * longer than the 5 s Codex gives its `/models` call, and the entries do not depend on it): it
+   * is asked to load, and the answers fill the gaps once it has.
+   */
+  function litellm(catalog: Pick<Catalog, 'peek' | 'get'>): ModelSet | undefined {
     const ready = catalog.peek();
-    if (ready !== undefined) return ready.models;
-    try {
-      return (await catalog.get()).models;
-    } catch {
-      return undefined;
-    }
+    if (ready === undefined) catalog.get().catch(() => {});
+    return ready?.models;
   }
 
   async function current(catalog: Pick<Catalog, 'peek' | 'get'>) {
     const snap = await snapshot();
     if (snap === undefined || snap.value.entries.length === 0) return undefined;
-    const models = await litellm(catalog);
+    const models = litellm(catalog);
     if (built === undefined || built.version !== snap.version || built.models !== models) {
       const byId = models?.byId ?? new Map();
       built = {
