@@ -41,6 +41,20 @@ export default defineConfig({
           name: 'proxy',
           root: 'apps/proxy',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/clients/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The real Codex CLI and Claude Code against the demo: its global setup installs the
+          // pinned clients (test/clients/support/pinned.ts) into .cache/clients/ on first use.
+          name: 'clients',
+          root: 'apps/proxy',
+          include: ['test/clients/**/*.test.ts'],
+          globalSetup: ['test/clients/support/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
         },
       },
     ],

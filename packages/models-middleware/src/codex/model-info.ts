@@ -66,16 +66,18 @@ export const REQUIRED_FIELDS: Readonly<Record<string, Check>> = Object.freeze({
   visibility: oneOf('list', 'hide', 'none'),
   supported_in_api: isBoolean,
   priority: isI32,
-  supports_reasoning_summaries: isBoolean,
   support_verbosity: isBoolean,
   truncation_policy: isTruncationPolicy,
-  supports_parallel_tool_calls: isBoolean,
   experimental_supported_tools: arrayOf(isString),
 });
 
 /** Optional fields whose type is checked when present (a wrong type fails Codex's decode too). */
 const OPTIONAL_FIELDS: Readonly<Record<string, Check>> = Object.freeze({
   base_instructions: isString,
+  // Codex 0.171 writes its cache without these two (it has `default_reasoning_summary`) and reads
+  // that cache back: they have defaults there, so an entry may lack them.
+  supports_reasoning_summaries: isBoolean,
+  supports_parallel_tool_calls: isBoolean,
   description: nullable(isString),
   default_reasoning_level: nullable(isString),
   upgrade: nullable(isObject),
