@@ -11,16 +11,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PinnedClient } from './pinned.js';
 
-export const CLIENTS_CACHE_DIR = fileURLToPath(new URL('../../../../../.cache/clients/', import.meta.url));
+const CLIENTS_CACHE_DIR = fileURLToPath(new URL('../../../../../.cache/clients/', import.meta.url));
 
 /** Written last, so a folder left by an interrupted install is never taken for a finished one. */
 const DONE_MARKER = '.installed.json';
 
-export class ClientInstallError extends Error {
+class ClientInstallError extends Error {
   override readonly name = 'ClientInstallError';
 }
 
-export function clientDir(client: PinnedClient): string {
+function clientDir(client: PinnedClient): string {
   return join(CLIENTS_CACHE_DIR, `${client.name}@${client.version}`);
 }
 

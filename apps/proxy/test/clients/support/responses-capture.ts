@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBody } from './http.js';
 
-export interface ResponsesInputItem {
+interface ResponsesInputItem {
   readonly type?: string;
   readonly role?: string;
   readonly content?: ReadonlyArray<{ readonly type: string; readonly text?: string }> | string;
