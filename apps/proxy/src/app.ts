@@ -11,7 +11,9 @@ import type { ProxyConfig } from './config.js';
 import { PLUGIN_NAMES } from './config-schema.js';
 import { dialectOf, errorHandler, notFoundHandler } from './errors.js';
 import { type HealthReport, healthReport } from './health.js';
+import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { type MountedPlugin, PLUGINS, routerOptions, type SharedOptions } from './plugins.js';
+import { mountRefreshRoutes, refreshSecretFromEnv } from './refresh-route.js';
 import { requestLogger } from './request-log.js';
 
 export interface AppDeps {
@@ -19,6 +21,8 @@ export interface AppDeps {
   readonly logger?: PinoLogger;
   /** Time source handed to the catalogs; tests pin the date. @default Date.now */
   readonly clock?: SharedOptions['clock'];
+  /** Secret of `POST /admin/models/refresh`; `null` = no endpoint. @default $CCPROXY_REFRESH_SECRET (unset = no endpoint) */
+  readonly refreshSecret?: string | null;
 }
 
 export interface ProxyApp {
@@ -26,6 +30,8 @@ export interface ProxyApp {
   readonly logger: PinoLogger;
   /** Enabled plugins only. */
   readonly plugins: readonly MountedPlugin[];
+  /** `GET /metrics`'s registry. */
+  readonly metrics: ProxyMetrics;
   health(): HealthReport;
   /**
    * Loads every catalog once and logs one line naming each plugin's source. Never throws: a
@@ -48,6 +54,7 @@ export function createApp(config: ProxyConfig, deps: AppDeps = {}): ProxyApp {
     return Object.freeze({ name, provider: PLUGINS[name].provider, mount, router });
   });
 
+  const metrics = createMetrics(plugins);
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLogger(logger));
@@ -57,6 +64,12 @@ export function createApp(config: ProxyConfig, deps: AppDeps = {}): ProxyApp {
   app.get('/health', function healthHandler(_req, res) {
     res.set('Cache-Control', 'no-store').json(health());
   });
+  app.get('/metrics', metrics.handler);
+  const secret =
+    deps.refreshSecret === undefined ? refreshSecretFromEnv() : (deps.refreshSecret ?? undefined);
+  const refreshPaths = mountRefreshRoutes(app, plugins, secret, logger.child({ component: 'refresh' }));
+  if (refreshPaths.length > 0)
+    logger.info({ paths: refreshPaths }, `models refresh endpoint: POST ${refreshPaths.join(', ')}`);
   for (const plugin of plugins) app.use(plugin.mount, plugin.router);
 
   const anthropicMounts = plugins
@@ -93,9 +106,10 @@ export function createApp(config: ProxyConfig, deps: AppDeps = {}): ProxyApp {
   }
 
   function close(): Promise<void> {
+    metrics.close();
     // The routers were handed their catalogs, so closing them is ours to do.
     return catalogs.close((error) => logger.warn({ err: error }, 'closing a models catalog failed'));
   }
 
-  return Object.freeze({ app, logger, plugins: Object.freeze(plugins), health, warm, close });
+  return Object.freeze({ app, logger, plugins: Object.freeze(plugins), metrics, health, warm, close });
 }

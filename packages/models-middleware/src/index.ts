@@ -25,6 +25,20 @@ export {
   UpstreamNetworkError,
   UpstreamTimeoutError,
 } from './errors.js';
+export {
+  CHANNEL_PREFIX,
+  type FallbackUsedEvent,
+  type ListServedEvent,
+  MODELS_CHANNELS,
+  type ModelsChannelName,
+  type RefreshFailedEvent,
+  type RefreshFinishedEvent,
+  type RefreshStartedEvent,
+  type RetrieveServedEvent,
+  type ServedFormat,
+  type StoreDegradedEvent,
+  type StoreRecoveredEvent,
+} from './events.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
 export type { CatalogOptions, FallbackModel } from './options.js';
@@ -43,6 +57,15 @@ export {
   DEFAULT_TTL,
   defaultCacheDir,
 } from './options.js';
+export {
+  DEFAULT_REFRESH_MAX_BODY_BYTES,
+  DEFAULT_REFRESH_MIN_INTERVAL_MS,
+  RefreshBodyUnavailableError,
+  type RefreshHandler,
+  type RefreshHandlerOptions,
+  type RefreshResponse,
+  refreshHandler,
+} from './refresh-handler.js';
 export type { ModelsRouter, ModelsRouterOptions, RouterStatus } from './router.js';
 export { modelsRouter, SOURCE_HEADER } from './router.js';
 export type { CatalogSource, ModelCard, ModelFilter, ModelSet } from './types.js';

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Catalog, type CatalogResult, type CatalogStatus, createCatalog } from './catalog/catalog.js';
 import { type CodexDialect, createCodexDialect } from './codex/codex-dialect.js';
 import type { CodexSourceOptions } from './codex/codex-source.js';
+import { publishFallbackUsed } from './events.js';
 import { createHandler, type Next } from './http/handler.js';
 import { silentLogger } from './logger.js';
 import {
@@ -108,11 +109,18 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
   const viewFor = (result: CatalogResult): View => {
     const now = catalog.clock.now();
     if (view === undefined || view.models !== result.models || now >= view.validUntil) {
+      const before = view;
       view = createView(result.models, resolved.filter, resolved.fallback, now);
+      // Once per catalog version that shows the fallback cards, not once per day or request.
+      if (view.fallback && (before === undefined || !before.fallback || before.models !== view.models)) {
+        publishFallbackUsed(catalog, 'fallback', resolved.provider, view.listing.cards.length);
+      }
     }
     return view;
   };
 
+  // The events name the router, which is the handler created next.
+  const servedBy = { provider: resolved.provider } as { router: ModelsRouter; provider: string };
   const handler = createHandler({
     peek: () => catalog.peek(),
     get: () => catalog.get(),
@@ -124,7 +132,9 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
     },
     codex,
     catalog,
+    servedBy,
   }) as ModelsRouter;
+  servedBy.router = handler;
 
   const status = (): RouterStatus => {
     const current = catalog.peek();

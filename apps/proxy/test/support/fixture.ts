@@ -4,6 +4,7 @@ import { FIXED_NOW } from '../../../../packages/models-middleware/test/support/f
 
 export {
   EXPECTED,
+  FIXED_NOW,
   fixtureBytes,
   fixtureDocument,
 } from '../../../../packages/models-middleware/test/support/fixture.js';

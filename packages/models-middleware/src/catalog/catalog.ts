@@ -1,6 +1,12 @@
 import type { Clock } from '../clock.js';
 import { diffModelSets } from '../document.js';
 import { describeError } from '../errors.js';
+import {
+  publishFallbackUsed,
+  publishRefreshFailed,
+  publishRefreshFinished,
+  publishRefreshStarted,
+} from '../events.js';
 import { type CatalogOptions, type ResolvedCatalogOptions, resolveCatalogOptions } from '../options.js';
 import { DocumentParser } from '../parse.js';
 import { createSource } from '../source.js';
@@ -275,6 +281,7 @@ class ModelCatalog implements Catalog {
     // An upstream fetch or a store read may have landed meanwhile; it wins.
     if (this.#state.entry !== undefined) return;
     this.#adopt(entry, 'snapshot');
+    publishFallbackUsed(this, 'snapshot', null, entry.models.cards.length);
     const failed = this.#state.lastError?.error;
     // Offline cold start: this is the one line that says so (the fetch itself logged at debug).
     this.options.logger.warn(
@@ -313,6 +320,7 @@ class ModelCatalog implements Catalog {
   async #fetch(): Promise<UpstreamFetch> {
     const { logger, clock } = this.options;
     const held = this.#state;
+    const startedAt = publishRefreshStarted(this);
     try {
       const outcome = await fetchUpstream(this.#upstream, held.entry);
       const { models } = outcome.entry;
@@ -327,6 +335,7 @@ class ModelCatalog implements Catalog {
       this.#adopt(outcome.entry, 'upstream');
       const write = this.#track(writeIfNewer(this.#store, this.url, outcome.entry));
       this.#lastWrite = write;
+      publishRefreshFinished(this, startedAt, outcome.bytes, outcome.notModified, held.entry?.models, models);
       return outcome;
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
@@ -340,6 +349,7 @@ class ModelCatalog implements Catalog {
           `models catalog refresh failed (${shortReason(err)}); ${serving}`,
         );
       }
+      publishRefreshFailed(this, startedAt, err);
       throw err;
     }
   }

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Keyv, KeyvStoreAdapter } from 'keyv';
 import type { Clock } from '../clock.js';
 import { describeError, StoreError } from '../errors.js';
+import { publishStoreDegraded, publishStoreRecovered } from '../events.js';
 import type { Logger } from '../logger.js';
 
 /** Every key the package writes starts with it, whatever store it is given. */
@@ -107,6 +108,8 @@ export class CatalogStore {
   #opened: Promise<Opened | undefined> | undefined;
   #state: StoreState;
   #lastError: StoreError | undefined;
+  /** When the store last went from ok to degraded (for the recovered event). */
+  #degradedAt: number | undefined;
   #retryAt = 0;
 
   constructor(options: StoreOptions) {
@@ -218,6 +221,11 @@ export class CatalogStore {
   #heal(): void {
     if (this.#state !== 'degraded') return;
     this.#state = 'ok';
+    publishStoreRecovered(
+      this.#lastError ?? null,
+      this.#degradedAt === undefined ? null : this.#options.clock.now() - this.#degradedAt,
+    );
+    this.#degradedAt = undefined;
     this.#options.logger.info({}, 'models disk cache answers again; using it');
   }
 
@@ -228,6 +236,8 @@ export class CatalogStore {
       error instanceof StoreError ? error : new StoreError(operation, describeError(error), { cause: error });
     if (this.#state !== 'ok') return;
     this.#state = 'degraded';
+    this.#degradedAt = this.#options.clock.now();
+    publishStoreDegraded(operation, this.#lastError);
     this.#options.logger.warn(
       { err: this.#lastError, operation },
       `models disk cache failed (${operation}); continuing in memory, trying the store again in ${this.#options.retryDelayMs} ms`,

@@ -9,6 +9,8 @@ import { checkSanity, type SanityPolicy } from './sanity.js';
 export interface UpstreamFetch {
   readonly entry: CatalogEntry;
   readonly notModified: boolean;
+  /** Bytes downloaded (decompressed); 0 for a 304. */
+  readonly bytes: number;
 }
 
 export interface UpstreamDeps {
@@ -36,7 +38,7 @@ export async function fetchUpstream(
   if (result.status === 'not-modified') {
     if (prev === undefined)
       throw new InvalidDocumentError(source.url, 'upstream answered 304 but no copy is cached');
-    return { entry: { ...prev, fetchedAt: now }, notModified: true };
+    return { entry: { ...prev, fetchedAt: now }, notModified: true, bytes: 0 };
   }
   // The same bytes again (a changed ETag, a mirror without validators): keep the built set, so
   // routers keep their serialised bodies and nothing is parsed. With a copy to serve, parse off
@@ -56,5 +58,5 @@ export async function fetchUpstream(
     lastModified: result.lastModified,
     fetchedAt: now,
   };
-  return { entry, notModified: false };
+  return { entry, notModified: false, bytes: result.body.length };
 }

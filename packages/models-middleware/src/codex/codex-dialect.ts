@@ -15,11 +15,13 @@ import type { ListSnapshot } from './list-source.js';
 import type { CodexModelList } from './model-info.js';
 
 /** `x-models-source` of a Codex answer: where its entries came from. */
-type CodexAnswerSource = 'codex-cache' | 'codex-url' | 'codex-none';
+export type CodexAnswerSource = 'codex-cache' | 'codex-url' | 'codex-none';
 
 export interface CodexReply {
   readonly body: PreparedBody;
   readonly source: CodexAnswerSource;
+  /** Entries in the body (1 for one entry). */
+  readonly entries: number;
 }
 
 export interface CodexStatus {
@@ -37,6 +39,8 @@ export interface CodexStatus {
 }
 
 export interface CodexDialect {
+  /** `x-models-source` of its answers. */
+  readonly source: CodexAnswerSource;
   /** The list body. Never rejects: while LiteLLM is not loaded the entries are served unfilled. */
   list(catalog: Pick<Catalog, 'peek' | 'get'>): Promise<CodexReply>;
   /** One entry by slug, or `undefined` when the source has none. */
@@ -119,9 +123,12 @@ export function createCodexDialect(
   }
 
   const dialect: CodexDialect = {
+    source: answerSource,
     async list(catalog) {
       const c = await current(catalog);
-      return { body: c === undefined ? empty : c.built.list, source: answerSource };
+      return c === undefined
+        ? { body: empty, source: answerSource, entries: 0 }
+        : { body: c.built.list, source: answerSource, entries: c.snap.value.entries.length };
     },
     async one(slug, catalog) {
       const c = await current(catalog);
@@ -132,7 +139,7 @@ export function createCodexDialect(
         body = prepareBody(codexEntry(entry, cardForSlug(c.byId, slug)));
         c.built.one.set(slug, body);
       }
-      return { body, source: answerSource };
+      return { body, source: answerSource, entries: 1 };
     },
     status(): CodexStatus {
       if (source === undefined) {

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Catalog, CatalogResult } from '../catalog/catalog.js';
 import type { CodexDialect, CodexReply } from '../codex/codex-dialect.js';
+import { publishServed, type ServedBy } from '../events.js';
 import type { CatalogSource } from '../types.js';
 import { type AnswerDialect, dialectFor, type ResponseFormat, varyFor } from '../view/dialects.js';
 import { openaiModelNotFound } from '../view/formats/openai.js';
@@ -36,10 +37,12 @@ export interface HandlerOptions {
   readonly codex: CodexDialect;
   /** What the Codex dialect fills its entries from. */
   readonly catalog: Pick<Catalog, 'peek' | 'get'>;
+  /** Who answers, for the `list` and `retrieve` diagnostics events. */
+  readonly servedBy: ServedBy;
 }
 
 export function createHandler(options: HandlerOptions): Handler {
-  const { peek, get, viewFor, format, answered, codex, catalog } = options;
+  const { peek, get, viewFor, format, answered, codex, catalog, servedBy } = options;
   const vary = varyFor(format);
   // Built once per tier, so the hot path allocates no header object.
   const headersBySource = new Map<string, Readonly<Record<string, string>>>();
@@ -70,6 +73,7 @@ export function createHandler(options: HandlerOptions): Handler {
     if (isErrorReply(reply)) sendError(res, reply.status, reply.error);
     else sendBody(req, res, reply, headersFor(source));
     answered(source);
+    publishServed(servedBy, req, dialect, source, res.statusCode, route.id, view.listing.cards.length);
   }
 
   /** A Codex answer: the source's entries, or the OpenAI 404 for a slug it does not have. */
@@ -82,6 +86,8 @@ export function createHandler(options: HandlerOptions): Handler {
     if (!writable(res)) return;
     if (reply === undefined) sendError(res, 404, openaiModelNotFound(route.id ?? ''));
     else sendBody(req, res, reply.body, headersFor(reply.source));
+    const source = reply?.source ?? codex.source;
+    publishServed(servedBy, req, 'codex', source, res.statusCode, route.id, reply?.entries ?? 0);
   }
 
   return function modelsRouterHandler(req, res, next) {
