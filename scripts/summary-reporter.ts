@@ -1,7 +1,7 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
 /**
- * Prints the closing line CI reads (`tests: N passed, N failed`), counted from Vitest's own
+ * Prints the closing line CI reads (`N passed, N failed`, nothing else on the line), counted from Vitest's own
  * results. A file that fails to load counts as one failure, so a broken module can never
  * hide behind a green count.
  */
@@ -22,7 +22,7 @@ export default class SummaryReporter implements Reporter {
       if (tests === 0 && mod.state() === 'failed') failed++;
     }
     failed += unhandledErrors.length;
-    const tail = skipped > 0 ? `, ${skipped} skipped` : '';
-    process.stdout.write(`\ntests: ${passed} passed, ${failed} failed${tail}\n`);
+    const skippedLine = skipped > 0 ? `${skipped} skipped\n` : '';
+    process.stdout.write(`\n${skippedLine}${passed} passed, ${failed} failed\n`);
   }
 }
