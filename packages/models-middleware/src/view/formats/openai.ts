@@ -57,6 +57,7 @@ const FIELD_ORDER = Object.keys({
   mode: true,
   litellm_provider: true,
   deprecation_date: true,
+  pricing: true,
 } satisfies Record<keyof ModelCard, true>) as (keyof ModelCard)[];
 
 /**
