@@ -68,6 +68,7 @@ export {
 } from './refresh-handler.js';
 export type { ModelsRouter, ModelsRouterOptions, RouterStatus } from './router.js';
 export { modelsRouter, SOURCE_HEADER } from './router.js';
+export type { CustomModel, ModelOverride } from './rule-options.js';
 export type { CatalogSource, ModelCard, ModelFilter, ModelPricing, ModelSet } from './types.js';
 export type { ResponseFormat } from './view/dialects.js';
 export type {

@@ -10,6 +10,10 @@ export interface ModelCard {
   readonly created: number;
   /** The LiteLLM provider (`openai`, `anthropic`, ...). */
   readonly owned_by: string;
+  /** Set by an operator's override or custom model; the Anthropic format derives one otherwise. */
+  readonly display_name?: string;
+  /** Set by an override, a custom model or an alias (`Alias of <id>`). */
+  readonly description?: string;
   /** Same as `max_input_tokens`: the name many OpenAI-compatible clients read. */
   readonly context_length?: number;
   readonly max_input_tokens?: number;
