@@ -1,4 +1,5 @@
 import { createdFromId } from './date-in-id.js';
+import { pricingOf } from './pricing.js';
 import type { LiteLLMEntry } from './schema.js';
 import type { ModelCard } from './types.js';
 
@@ -44,5 +45,7 @@ export function toCard(id: string, entry: LiteLLMEntry): ModelCard {
   card.mode = entry.mode ?? 'chat';
   card.litellm_provider = entry.litellm_provider;
   if (entry.deprecation_date !== undefined) card.deprecation_date = entry.deprecation_date;
+  const pricing = pricingOf(entry);
+  if (pricing !== undefined) card.pricing = pricing;
   return card as unknown as ModelCard;
 }

@@ -68,7 +68,8 @@ export {
 } from './refresh-handler.js';
 export type { ModelsRouter, ModelsRouterOptions, RouterStatus } from './router.js';
 export { modelsRouter, SOURCE_HEADER } from './router.js';
-export type { CatalogSource, ModelCard, ModelFilter, ModelSet } from './types.js';
+export type { CustomModel, ModelOverride } from './rule-options.js';
+export type { CatalogSource, ModelCard, ModelFilter, ModelPricing, ModelSet } from './types.js';
 export type { ResponseFormat } from './view/dialects.js';
 export type {
   AnthropicCapabilities,

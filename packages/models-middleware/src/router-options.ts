@@ -16,6 +16,7 @@ import {
   DEFAULT_MODES,
 } from './options.js';
 import { PACKAGE_NAME } from './package-name.js';
+import { type ModelRules, RULE_OPTION_KEYS, resolveRules } from './rule-options.js';
 import type { ModelCard, ModelFilter, ModelSet } from './types.js';
 import { FORMATS, type ResponseFormat } from './view/dialects.js';
 
@@ -28,6 +29,7 @@ const ROUTER_OPTION_KEYS: ReadonlySet<string> = new Set([
   'includeDeprecated',
   'maxAgeSeconds',
   'codex',
+  ...RULE_OPTION_KEYS,
 ]);
 export const ALL_ROUTER_KEYS: ReadonlySet<string> = new Set([...ROUTER_OPTION_KEYS, ...CATALOG_OPTION_KEYS]);
 
@@ -39,6 +41,8 @@ export interface ResolvedRouterOptions {
   readonly cacheControl: string;
   /** The `fallback` cards as a model set. */
   readonly fallback: ModelSet;
+  /** The operator's include / exclude / overrides / extra / aliases. */
+  readonly rules: ModelRules;
 }
 
 export function resolveRouterOptions(o: Record<string, unknown>): ResolvedRouterOptions {
@@ -58,6 +62,7 @@ export function resolveRouterOptions(o: Record<string, unknown>): ResolvedRouter
     }),
     cacheControl: maxAge === 0 ? 'no-cache' : `public, max-age=${maxAge}`,
     fallback: createModelSet(checkFallback(o.fallback, provider), 0),
+    rules: resolveRules(o, provider),
   });
 }
 

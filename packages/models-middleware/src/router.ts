@@ -20,6 +20,7 @@ import {
 } from './options.js';
 import { PACKAGE_NAME } from './package-name.js';
 import { ALL_ROUTER_KEYS, resolveRouterOptions } from './router-options.js';
+import type { CustomModel, ModelOverride } from './rule-options.js';
 import type { CatalogSource } from './types.js';
 import type { ResponseFormat } from './view/dialects.js';
 import { createView, type View } from './view/view.js';
@@ -65,6 +66,27 @@ export interface ModelsRouterOptions extends CatalogOptions {
   includeDeprecated?: boolean;
   /** `Cache-Control: max-age` in seconds; `0` sends `no-cache`. @default DEFAULT_MAX_AGE_SECONDS (60) */
   maxAgeSeconds?: number;
+  /**
+   * Id patterns of LiteLLM's models to list: an exact id, a glob (`gpt-5*`, `?` one character) or
+   * `/regex/flags`. Empty lists everything the filter lets through. @default []
+   */
+  include?: readonly string[];
+  /** Id patterns never listed; beats `include`. Custom models and aliases are not affected. @default [] */
+  exclude?: readonly string[];
+  /**
+   * Per id pattern, a partial card merged over LiteLLM's (and over custom models): limits, flags,
+   * `display_name`, `description`, `mode`, `deprecation_date` (`null` clears it), `pricing` (merged
+   * key by key). Matching patterns apply in key order; an unknown field throws. @default {}
+   */
+  overrides?: Readonly<Record<string, ModelOverride>>;
+  /** Models LiteLLM does not know, always listed; one with a LiteLLM id replaces LiteLLM's card. @default [] */
+  extra?: readonly CustomModel[];
+  /**
+   * `alias -> id`: listed and retrievable with the target's metadata (`description` says `Alias of
+   * <id>`). An alias whose target is not listed is not served; `status().unresolvedAliases` and a
+   * warning name it. @default {}
+   */
+  aliases?: Readonly<Record<string, string>>;
 }
 
 export interface RouterStatus {
@@ -74,6 +96,8 @@ export interface RouterStatus {
   readonly listed: number | null;
   /** The list is the router's `fallback` cards (no catalog, or none of its models for `provider`). */
   readonly fallback: boolean;
+  /** Aliases the rules name whose target is not listed: not served (`null` before the first load). */
+  readonly unresolvedAliases: readonly string[] | null;
   /** The tier of the last answer (`null` before one). */
   readonly source: CatalogSource | null;
   readonly catalog: CatalogStatus;
@@ -99,10 +123,8 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
   checkKnownKeys(o, ALL_ROUTER_KEYS, 'modelsRouter');
   const resolved = resolveRouterOptions(o);
   const { catalog, owned } = catalogOf(o, resolved.provider);
-  const codex = createCodexDialect(o.codex, {
-    clock: catalog.clock,
-    logger: catalog.options?.logger ?? silentLogger,
-  });
+  const logger = catalog.options?.logger ?? silentLogger;
+  const codex = createCodexDialect(o.codex, { clock: catalog.clock, logger });
 
   let view: View | undefined;
   let lastSource: CatalogSource | null = null;
@@ -110,7 +132,13 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
     const now = catalog.clock.now();
     if (view === undefined || view.models !== result.models || now >= view.validUntil) {
       const before = view;
-      view = createView(result.models, resolved.filter, resolved.fallback, now);
+      view = createView(result.models, resolved.filter, resolved.fallback, now, resolved.rules);
+      if (view.ruled.unresolved.length > 0 && (before === undefined || before.models !== view.models)) {
+        logger.warn(
+          { provider: resolved.provider, aliases: view.ruled.unresolved },
+          `${PACKAGE_NAME}: aliases to models not listed are not served: ${view.ruled.unresolved.join(', ')}`,
+        );
+      }
       // Once per catalog version that shows the fallback cards, not once per day or request.
       if (view.fallback && (before === undefined || !before.fallback || before.models !== view.models)) {
         publishFallbackUsed(catalog, 'fallback', resolved.provider, view.listing.cards.length);
@@ -144,6 +172,7 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
       format: resolved.format,
       listed: shown?.listing.cards.length ?? null,
       fallback: shown?.fallback ?? false,
+      unresolvedAliases: shown === undefined ? null : [...shown.ruled.unresolved],
       source: lastSource,
       catalog: catalog.status(),
       codex: codex.status(),

@@ -48,6 +48,10 @@ export interface LiteLLMEntry {
   readonly max_output_tokens?: number;
   readonly max_tokens?: number;
   readonly deprecation_date?: string;
+  readonly input_cost_per_token?: number;
+  readonly output_cost_per_token?: number;
+  readonly cache_read_input_token_cost?: number;
+  readonly cache_creation_input_token_cost?: number;
   readonly [flag: `supports_${string}`]: boolean | undefined;
 }
 

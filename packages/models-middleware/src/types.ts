@@ -10,6 +10,10 @@ export interface ModelCard {
   readonly created: number;
   /** The LiteLLM provider (`openai`, `anthropic`, ...). */
   readonly owned_by: string;
+  /** Set by an operator's override or custom model; the Anthropic format derives one otherwise. */
+  readonly display_name?: string;
+  /** Set by an override, a custom model or an alias (`Alias of <id>`). */
+  readonly description?: string;
   /** Same as `max_input_tokens`: the name many OpenAI-compatible clients read. */
   readonly context_length?: number;
   readonly max_input_tokens?: number;
@@ -38,6 +42,23 @@ export interface ModelCard {
   readonly litellm_provider?: string;
   /** `YYYY-MM-DD`. */
   readonly deprecation_date?: string;
+  /** USD per token, present when LiteLLM has at least one of the costs. */
+  readonly pricing?: ModelPricing;
+}
+
+/**
+ * Prices in OpenRouter's shape: USD per token as decimal strings (`"0.000003"`). A key LiteLLM
+ * has no cost for is absent.
+ */
+export interface ModelPricing {
+  /** LiteLLM's `input_cost_per_token`. */
+  readonly prompt?: string;
+  /** LiteLLM's `output_cost_per_token`. */
+  readonly completion?: string;
+  /** LiteLLM's `cache_read_input_token_cost`. */
+  readonly input_cache_read?: string;
+  /** LiteLLM's `cache_creation_input_token_cost`. */
+  readonly input_cache_write?: string;
 }
 
 /** Where a catalog answer came from, fastest tier first. */

@@ -45,14 +45,24 @@ export interface Selection {
 
 /** The cards a filter lists at `nowMs`, in document order, and how long that answer holds. */
 export function select(models: ModelSet, filter: ModelFilter, nowMs: number): Selection {
+  return selectFrom(models.cards, (card) => isCandidate(card, filter), filter.includeDeprecated, nowMs);
+}
+
+/** The same over any cards and candidate test (the operator's rules make their own). */
+export function selectFrom(
+  all: readonly ModelCard[],
+  candidate: (card: ModelCard) => boolean,
+  includeDeprecated: boolean,
+  nowMs: number,
+): Selection {
   const today = utcDay(nowMs);
   const cards: ModelCard[] = [];
   const retired: ModelCard[] = [];
   let validUntil = Number.POSITIVE_INFINITY;
-  for (const card of models.cards) {
-    if (!isCandidate(card, filter)) continue;
+  for (const card of all) {
+    if (!candidate(card)) continue;
     const stage = lifecycleOf(card, today);
-    if (stage === 'retired' && !filter.includeDeprecated) retired.push(card);
+    if (stage === 'retired' && !includeDeprecated) retired.push(card);
     else cards.push(card);
     if (stage === 'deprecated') {
       // Deprecated through its day, retired from the next midnight UTC.

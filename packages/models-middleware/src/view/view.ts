@@ -5,11 +5,13 @@
  * changes lifecycle, gets a new view.
  */
 import { LRUCache } from 'lru-cache';
+import type { ModelRules } from '../rule-options.js';
 import type { ModelFilter, ModelSet } from '../types.js';
 import { DIALECTS, type DialectName } from './dialects.js';
 import type { DialectView, Listing } from './listing.js';
 import { isErrorReply, type PreparedBody, type Reply } from './prepared.js';
-import { isCandidate, lifecycleOf, select, utcDay } from './select.js';
+import { applyRules, type RuledModels } from './rules.js';
+import { lifecycleOf, selectFrom, utcDay } from './select.js';
 
 /** Prepared bodies kept per view: every retrieve of a large catalog, plus pages and queries. */
 const MAX_PREPARED_BODIES = 4096;
@@ -22,13 +24,22 @@ export interface View {
   /** When the view stops holding (ms): a listed model's lifecycle changes then. */
   readonly validUntil: number;
   readonly listing: Listing;
+  /** The catalog's models after the operator's rules (marks, unresolved aliases). */
+  readonly ruled: RuledModels;
   /** The list (`id` undefined) or one model, in a dialect. */
   reply(dialect: DialectName, id: string | undefined, query: string): Reply;
 }
 
 /** The view of the catalog's models under `filter`, or of the fallback set when it lists none. */
-export function createView(models: ModelSet, filter: ModelFilter, fallback: ModelSet, nowMs: number): View {
-  const selection = select(models, filter, nowMs);
+export function createView(
+  models: ModelSet,
+  filter: ModelFilter,
+  fallback: ModelSet,
+  nowMs: number,
+  rules: ModelRules,
+): View {
+  const ruled = applyRules(models, filter, rules);
+  const selection = selectFrom(ruled.cards, ruled.candidate, filter.includeDeprecated, nowMs);
   const today = utcDay(nowMs);
   if (selection.cards.length === 0) {
     const listing: Listing = {
@@ -37,23 +48,29 @@ export function createView(models: ModelSet, filter: ModelFilter, fallback: Mode
       today,
       find: (id) => fallback.byId.get(id),
     };
-    return viewOf(models, true, Number.POSITIVE_INFINITY, listing);
+    return viewOf(models, true, Number.POSITIVE_INFINITY, listing, ruled);
   }
   const listing: Listing = {
     cards: selection.cards,
     retired: selection.retired,
     today,
     find(id, withRetired) {
-      const card = models.byId.get(id);
-      if (card === undefined || !isCandidate(card, filter)) return undefined;
+      const card = ruled.byId.get(id);
+      if (card === undefined || !ruled.candidate(card)) return undefined;
       const shown = withRetired || filter.includeDeprecated || lifecycleOf(card, today) !== 'retired';
       return shown ? card : undefined;
     },
   };
-  return viewOf(models, false, selection.validUntil, listing);
+  return viewOf(models, false, selection.validUntil, listing, ruled);
 }
 
-function viewOf(models: ModelSet, fallback: boolean, validUntil: number, listing: Listing): View {
+function viewOf(
+  models: ModelSet,
+  fallback: boolean,
+  validUntil: number,
+  listing: Listing,
+  ruled: RuledModels,
+): View {
   const bodies = new LRUCache<string, PreparedBody>({ max: MAX_PREPARED_BODIES });
   const dialects = new Map<DialectName, DialectView>();
   return {
@@ -61,6 +78,7 @@ function viewOf(models: ModelSet, fallback: boolean, validUntil: number, listing
     fallback,
     validUntil,
     listing,
+    ruled,
     reply(dialect, id, query) {
       const key = id === undefined ? `${dialect}?${query}` : `${dialect}/${id}`;
       const cached = bodies.get(key);

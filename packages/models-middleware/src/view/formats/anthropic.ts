@@ -99,8 +99,8 @@ export function anthropicModel(card: ModelCard, context: InfoContext): Anthropic
   return {
     type: 'model',
     id: card.id,
-    display_name: displayName(card.id),
-    description: context.description ?? '',
+    display_name: card.display_name ?? displayName(card.id),
+    description: card.description ?? context.description ?? '',
     created_at: rfc3339(context.created ?? card.created),
     lifecycle,
     deprecated_at: null,

@@ -33,6 +33,8 @@ const FIELD_ORDER = Object.keys({
   object: true,
   created: true,
   owned_by: true,
+  display_name: true,
+  description: true,
   context_length: true,
   max_input_tokens: true,
   max_output_tokens: true,
@@ -57,6 +59,7 @@ const FIELD_ORDER = Object.keys({
   mode: true,
   litellm_provider: true,
   deprecation_date: true,
+  pricing: true,
 } satisfies Record<keyof ModelCard, true>) as (keyof ModelCard)[];
 
 /**

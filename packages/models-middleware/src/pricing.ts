@@ -1,0 +1,42 @@
+/**
+ * Prices on a card, in OpenRouter's shape: USD per token as decimal strings, so a client never
+ * meets float noise or exponent notation (`"0.000003"`, not `3e-6`). Keys LiteLLM has no cost
+ * for are left out; a card without any cost has no `pricing`.
+ */
+import type { LiteLLMEntry } from './schema.js';
+import type { ModelPricing } from './types.js';
+
+/** LiteLLM's cost field behind each pricing key. */
+const COST_FIELDS = {
+  prompt: 'input_cost_per_token',
+  completion: 'output_cost_per_token',
+  input_cache_read: 'cache_read_input_token_cost',
+  input_cache_write: 'cache_creation_input_token_cost',
+} as const satisfies Record<keyof ModelPricing, keyof LiteLLMEntry>;
+
+/** The pricing of an entry, or undefined when LiteLLM has none of its costs. */
+export function pricingOf(entry: LiteLLMEntry): ModelPricing | undefined {
+  const pricing: Partial<Record<keyof ModelPricing, string>> = {};
+  let any = false;
+  for (const [key, field] of Object.entries(COST_FIELDS) as [keyof ModelPricing, keyof LiteLLMEntry][]) {
+    const cost = entry[field];
+    if (typeof cost === 'number' && Number.isFinite(cost) && cost >= 0) {
+      pricing[key] = decimalString(cost);
+      any = true;
+    }
+  }
+  return any ? (pricing as ModelPricing) : undefined;
+}
+
+/** A non-negative finite number in plain decimal notation: `3e-7` -> `"0.0000003"`, `1e21` -> `"1000000000000000000000"`. */
+export function decimalString(value: number): string {
+  const text = String(value);
+  const match = /^(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (match === null) return text;
+  const [, whole = '', fraction = '', exponentText = '0'] = match;
+  const digits = whole + fraction;
+  const point = whole.length + Number(exponentText);
+  if (point <= 0) return `0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return digits + '0'.repeat(point - digits.length);
+  return `${digits.slice(0, point)}.${digits.slice(point)}`;
+}

@@ -1,0 +1,96 @@
+/**
+ * The operator's rules over one catalog version, applied before the view selects and serialises:
+ * overrides merged over LiteLLM's cards, then the router's filter, `include` / `exclude` (exclude
+ * wins), the custom models, and the aliases. Done once per view, so bodies are still built once
+ * per catalog version (and day) and rule set.
+ */
+import type { ModelRules } from '../rule-options.js';
+import type { ModelCard, ModelFilter, ModelSet } from '../types.js';
+import { matchesAny } from './id-pattern.js';
+import { isCandidate } from './select.js';
+
+/** What a card owes to the rules, for the CLI's marks and `status()`. */
+type RuleMark = 'override' | 'custom' | 'alias';
+
+export interface RuledModels {
+  /** Every card the view may show, in document order, then custom models, then aliases. */
+  readonly cards: readonly ModelCard[];
+  readonly byId: ReadonlyMap<string, ModelCard>;
+  /** Is the card one the router lists (whatever its lifecycle)? */
+  candidate(card: ModelCard): boolean;
+  /** Cards changed or added by a rule. */
+  readonly marks: ReadonlyMap<string, RuleMark>;
+  /** Aliases whose target is not listed: reported, not served. */
+  readonly unresolved: readonly string[];
+}
+
+export function applyRules(models: ModelSet, filter: ModelFilter, rules: ModelRules): RuledModels {
+  if (rules.empty) {
+    return {
+      cards: models.cards,
+      byId: models.byId,
+      candidate: (card) => isCandidate(card, filter),
+      marks: new Map(),
+      unresolved: [],
+    };
+  }
+  const marks = new Map<string, RuleMark>();
+  const listed = new Set<string>();
+  const byId = new Map<string, ModelCard>();
+  const extraIds = new Set(rules.extra.map((card) => card.id));
+  for (const original of models.cards) {
+    if (extraIds.has(original.id) || rules.aliases.has(original.id)) continue;
+    const card = overridden(original, rules);
+    if (card !== original) marks.set(card.id, 'override');
+    byId.set(card.id, card);
+    if (isCandidate(card, filter) && allowed(card.id, rules)) listed.add(card.id);
+  }
+  for (const card of rules.extra) {
+    const withOverrides = overridden(card, rules);
+    byId.set(card.id, withOverrides);
+    listed.add(card.id);
+    marks.set(card.id, 'custom');
+  }
+  const unresolved: string[] = [];
+  for (const [alias, target] of rules.aliases) {
+    const card = listed.has(target) ? byId.get(target) : undefined;
+    if (card === undefined) {
+      unresolved.push(alias);
+      continue;
+    }
+    byId.set(alias, aliasCard(alias, card));
+    listed.add(alias);
+    marks.set(alias, 'alias');
+  }
+  return {
+    cards: [...byId.values()],
+    byId,
+    candidate: (card) => listed.has(card.id) && byId.get(card.id) === card,
+    marks,
+    unresolved,
+  };
+}
+
+const allowed = (id: string, rules: ModelRules): boolean =>
+  (rules.include.length === 0 || matchesAny(rules.include, id)) && !matchesAny(rules.exclude, id);
+
+/** The card with every matching override merged over it in option order; the same object when none match. */
+function overridden(card: ModelCard, rules: ModelRules): ModelCard {
+  let merged: Record<string, unknown> | undefined;
+  for (const rule of rules.overrides) {
+    if (!rule.matches(card.id)) continue;
+    merged ??= { ...card };
+    const { pricing, ...fields } = rule.patch;
+    Object.assign(merged, fields);
+    if (pricing !== undefined)
+      merged.pricing = { ...(merged.pricing as object | undefined), ...(pricing as object) };
+  }
+  if (merged === undefined) return card;
+  for (const [field, value] of Object.entries(merged)) if (value === undefined) delete merged[field];
+  return Object.freeze(merged) as unknown as ModelCard;
+}
+
+/** The target's metadata under the alias's id, saying what it points at. */
+function aliasCard(alias: string, target: ModelCard): ModelCard {
+  return Object.freeze({ ...target, id: alias, description: target.description ?? `Alias of ${target.id}` });
+}
