@@ -132,7 +132,7 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
     const now = catalog.clock.now();
     if (view === undefined || view.models !== result.models || now >= view.validUntil) {
       const before = view;
-      view = createView(result.models, resolved.filter, resolved.fallback, now, resolved.rules);
+      view = createView(result.models, now, resolved);
       if (view.ruled.unresolved.length > 0 && (before === undefined || before.models !== view.models)) {
         logger.warn(
           { provider: resolved.provider, aliases: view.ruled.unresolved },
