@@ -60,6 +60,8 @@ export const IGNORED_PARAMETERS: ReadonlySet<string> = new Set([
 
 /** Distinct query strings remembered per router (errors included: a bad query is read once too). */
 const MAX_READ_QUERIES = 512;
+/** Longer query strings are read every time rather than kept, so the cache stays small. */
+export const MAX_KEPT_QUERY_LENGTH = 1024;
 const FILTERS = ['supports', 'min_context', 'mode', 'provider'] as const;
 const CAPABILITIES: ReadonlyMap<string, CardFlag> = new Map(
   CARD_FLAGS.map((flag) => [flag.slice('supports_'.length), flag]),
@@ -77,7 +79,7 @@ export function createListQueryReader(settings: ListQuerySettings): ListQueryRea
     let result = read.get(query);
     if (result === undefined) {
       result = parse(query, allProviders, settings.provider, modes);
-      read.set(query, result);
+      if (query.length <= MAX_KEPT_QUERY_LENGTH) read.set(query, result);
       // The normalized query is read next (the view builds the body by it).
       if (result.ok && result.key !== query && result.key !== '') read.set(result.key, result);
     }

@@ -3,7 +3,7 @@ import { EXPECTED, FIXED_NOW, fixtureBytes } from '../../test/support/fixture.js
 import { createModelSet, parseDocument } from '../document.js';
 import { DEFAULT_MODES } from '../options.js';
 import { resolveRules } from '../rule-options.js';
-import { createListQueryReader } from './list-filter.js';
+import { createListQueryReader, MAX_KEPT_QUERY_LENGTH } from './list-filter.js';
 import { isErrorReply, type Reply } from './prepared.js';
 import { createView } from './view.js';
 
@@ -35,6 +35,15 @@ describe("the view's prepared list bodies", () => {
     expect(view.reply('openai', undefined, 'limit=1000&after_id=x')).toBe(plain);
     expect(dataOf(plain)).toHaveLength(EXPECTED.openai);
     expect(dataOf(first).length).toBeLessThan(EXPECTED.openai);
+  });
+
+  it('a long query is read each time but still shares the body of its normalized query', () => {
+    const view = createView(models, FIXED_NOW, settings);
+    const long = `${'limit=1&'.repeat(200)}supports=vision`;
+    expect(long.length).toBeGreaterThan(MAX_KEPT_QUERY_LENGTH);
+    const short = view.reply('openai', undefined, 'supports=vision');
+    expect(view.reply('openai', undefined, long)).toBe(short);
+    expect(view.reply('openai', undefined, long)).toBe(short);
   });
 
   it('keeps no error reply: a bad query gets its 400 again', () => {

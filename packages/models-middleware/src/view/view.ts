@@ -9,6 +9,7 @@ import { LRUCache } from 'lru-cache';
 import type { ModelRules } from '../rule-options.js';
 import type { ModelFilter, ModelSet } from '../types.js';
 import { DIALECTS, type DialectName } from './dialects.js';
+import { MAX_KEPT_QUERY_LENGTH } from './list-filter.js';
 import type { DialectSettings, DialectView, Listing } from './listing.js';
 import { isErrorReply, type PreparedBody, type Reply } from './prepared.js';
 import { applyRules, type RuledModels } from './rules.js';
@@ -108,7 +109,8 @@ function viewOf(
         body = reply;
         bodies.set(shared, body);
       }
-      if (shared !== key) bodies.set(key, body);
+      // The raw query names the body too, so the next request finds it in one lookup.
+      if (shared !== key && query.length <= MAX_KEPT_QUERY_LENGTH) bodies.set(key, body);
       return body;
     },
   };
