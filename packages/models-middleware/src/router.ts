@@ -116,7 +116,9 @@ export interface ModelsRouter {
 
 /**
  * Answers `GET /models` and `GET /models/:id` relative to where it is mounted, in the OpenAI or
- * Anthropic shape. Options are validated here; a bad one throws TypeError/RangeError naming it.
+ * Anthropic shape. The OpenAI list takes filters (`?supports=`, `?min_context=`, `?mode=`, and
+ * `?provider=` under `provider: 'all'`; see `view/list-filter.ts`). Options are validated here;
+ * a bad one throws TypeError/RangeError naming it.
  */
 export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
   const o = checkObject(options, 'modelsRouter options');
