@@ -4,6 +4,7 @@ import { runCli, USAGE } from '../src/commands.js';
 import { isolatedEnv, tempDirs, writeConfigFile } from './support/env.js';
 import { EXPECTED, fixedClock, fixtureBytes, fixtureDocument } from './support/fixture.js';
 import { assertBuilt, CLI_JS, runNode } from './support/process.js';
+import { readmeBlocks } from './support/readme.js';
 import { closedPortUrl, FakeUpstream } from './support/upstream.js';
 
 const HEADER = /^Model +Rule +Max In +Max Out +\$\/M in +\$\/M out +Caps$/;
@@ -242,5 +243,18 @@ aliases = { sonnet = "claude-sonnet-4-5" }
     const all = await run('list');
     expect(rows(all.stdout).length).toBe(EXPECTED.all);
     expect(rows(all.stdout).some((row) => / (alias|override|custom) /.test(row))).toBe(false);
+  });
+
+  it('prints the rows the README’s Operating it section shows, for its rules', async () => {
+    const dir = await dirs.make();
+    const rules = readmeBlocks('Operating it', 'toml').join('\n');
+    env = { ...env, CCPROXY_CONFIG: await writeConfigFile(dir, upstream.url, join(dir, 'cache'), rules) };
+    const result = await run('list', '--provider', 'openai');
+    expect(result.code).toBe(0);
+    const [shown] = readmeBlocks('Operating it', 'text');
+    const [header, ...excerpt] = (shown ?? '').trimEnd().split('\n');
+    expect(result.stdout.split('\n')[0]).toBe(header);
+    expect(excerpt.length).toBeGreaterThan(0);
+    for (const line of excerpt) expect(rows(result.stdout)).toContain(line);
   });
 });

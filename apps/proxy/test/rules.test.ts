@@ -7,37 +7,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type ProxyApp } from '../src/app.js';
 import { capturingLogger, type LogRecord, tempDirs, testConfig } from './support/env.js';
 import { fixedClock, fixtureBytes } from './support/fixture.js';
+import { readmeBlocks } from './support/readme.js';
 import { FakeUpstream } from './support/upstream.js';
 
 const ANTHROPIC = { 'anthropic-version': '2023-06-01' };
 
-/** Every rule kind for each plugin, as an operator writes them (the README's examples). */
-const RULES = `
-[plugins.codex.models]
-include = ["gpt-5*", "gpt-4o", "o3-mini"]
-exclude = ["*codex*", "gpt-5-chat*"]
-aliases = { fast = "gpt-4o", codex = "gpt-5-codex" }
-
-[plugins.codex.models.overrides."gpt-5"]
-max_input_tokens = 200000
-display_name = "GPT-5 (house)"
-
-[plugins.codex.models.overrides."gpt-5".pricing]
-prompt = "0.000001"
-
-[[plugins.codex.models.extra]]
-id = "house-coder"
-display_name = "House Coder"
-max_input_tokens = 64000
-max_output_tokens = 8000
-pricing = { prompt = 0.000002, completion = 0.000008 }
-
-[plugins.claude_api.models]
-exclude = ["claude-3-*"]
-aliases = { sonnet = "claude-sonnet-4-5" }
-overrides = { "claude-opus-4-1*" = { max_output_tokens = 16000 } }
-extra = [{ id = "claude-house", display_name = "House Claude", max_input_tokens = 100000 }]
-`;
+/** Every rule kind for each plugin: the README's examples, so they are what the app does. */
+const RULES = readmeBlocks('Operating it', 'toml').join('\n');
 
 let upstream: FakeUpstream;
 let proxy: ProxyApp;
@@ -181,5 +157,18 @@ describe('unresolved aliases', () => {
     const warnings = lines.filter((line) => line.msg.includes('aliases to models not listed'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ provider: 'openai', aliases: ['codex'] });
+  });
+});
+
+describe('the README’s example', () => {
+  it('shows the same rules as package options and as TOML', async () => {
+    const [example] = readmeBlocks('Operating it', 'ts');
+    const literal = /^modelsRouter\((\{[\s\S]*\})\);\s*$/.exec(example ?? '')?.[1];
+    expect(literal, 'a modelsRouter({...}) call').toBeDefined();
+    const options = new Function(`return (${literal});`)() as Record<string, unknown>;
+    const config = testConfig(upstream.url, await dirs.make(), {}, RULES);
+    const { provider, ...rules } = options;
+    expect(provider).toBe('openai');
+    expect(rules).toEqual(config.plugins.codex.models);
   });
 });

@@ -629,6 +629,31 @@ describe('router.models() and checkRouterOptions()', () => {
     }
   });
 
+  it('an alias of an alias resolves when defined after its target; a cycle never does', async () => {
+    const upstream = await new FakeUpstream(fixtureBytes()).start();
+    const shared = createCatalog({
+      url: upstream.url,
+      store: new Map(),
+      snapshot: false,
+      clock: new ManualClock(FIXED_NOW),
+    });
+    try {
+      const served = async (aliases: Record<string, string>) => {
+        const listed = await modelsRouter({ catalog: shared, provider: 'openai', aliases }).models();
+        return {
+          ids: listed.cards.filter((card) => card.id.length === 1).map((card) => card.id),
+          unresolved: listed.unresolvedAliases,
+        };
+      };
+      expect(await served({ b: 'gpt-4o', a: 'b' })).toEqual({ ids: ['b', 'a'], unresolved: [] });
+      expect(await served({ a: 'b', b: 'gpt-4o' })).toEqual({ ids: ['b'], unresolved: ['a'] });
+      expect(await served({ a: 'b', b: 'a' })).toEqual({ ids: [], unresolved: ['a', 'b'] });
+    } finally {
+      await shared.close();
+      await upstream.stop();
+    }
+  });
+
   it('models() of a router showing its fallback cards has no marks', async () => {
     const catalog = createCatalog({ enabled: false });
     try {
