@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './config.js';
 import { type ConfigError, isConfigError } from './config-error.js';
@@ -224,5 +225,45 @@ aliases = { sonnet = "claude-sonnet-4-5" }
     });
     expect(config.plugins.codex.modelsCacheTtlHours).toBe(12);
     expect(config.plugins.codex.models.include).toEqual(['gpt-5']);
+  });
+
+  it('every rule config.example.toml shows in a comment is valid once uncommented', () => {
+    const example = readFileSync(new URL('../config.example.toml', import.meta.url), 'utf8');
+    const shown = [...example.matchAll(/^\[(plugins\.\w+\.models)\]\n((?:#.*\n?)*)/gm)];
+    expect(shown.map((match) => match[1])).toEqual(['plugins.codex.models', 'plugins.claude_api.models']);
+    for (const [, table, body] of shown) {
+      // The inline forms (`# include = [...]`), and the table forms that follow `# or as tables:`.
+      const lines = (body ?? '').split('\n');
+      const inline = lines
+        .filter((line) => /^# (include|exclude|aliases|overrides|extra) = /.test(line))
+        .map((line) => line.slice(2));
+      expect(inline.map((line) => line.split(' ')[0]).sort()).toEqual([
+        'aliases',
+        'exclude',
+        'extra',
+        'include',
+        'overrides',
+      ]);
+      const parsed = parseConfig(`[${table}]\n${inline.join('\n')}`, FILE);
+      const name = (table ?? '').split('.')[1] as 'codex' | 'claude_api';
+      const rules = parsed.plugins[name].models;
+      for (const kind of ['include', 'exclude', 'extra'] as const)
+        expect(rules[kind].length).toBeGreaterThan(0);
+      for (const kind of ['overrides', 'aliases'] as const)
+        expect(Object.keys(rules[kind]).length).toBeGreaterThan(0);
+      // Each `# [table]` header with the `# key = value` lines right under it.
+      const tables: string[] = [];
+      let inTable = false;
+      for (const line of lines) {
+        if (line.startsWith('# [')) inTable = true;
+        else if (!/^# \w+ = /.test(line)) inTable = false;
+        if (inTable) tables.push(line.slice(2));
+      }
+      if (name === 'codex') {
+        const fromTables = parseConfig(tables.join('\n'), FILE).plugins.codex.models;
+        expect(fromTables.overrides['gpt-5']).toMatchObject({ pricing: { prompt: '0.000001' } });
+        expect(fromTables.extra.map((model) => model.id)).toEqual(['house-coder']);
+      }
+    }
   });
 });
