@@ -49,9 +49,14 @@ export function createApp(config: ProxyConfig, deps: AppDeps = {}): ProxyApp {
   const enabled = PLUGIN_NAMES.map((name) => config.plugins[name]).filter((plugin) => plugin.enabled);
   // Plugins with the same source settings get one catalog: one upstream fetch per refresh.
   const catalogs = createPluginCatalogs(enabled, shared);
-  const plugins: MountedPlugin[] = enabled.map(({ name, mount }) => {
-    const router = modelsRouter(routerOptions(name, catalogs.of(name)));
-    return Object.freeze({ name, provider: PLUGINS[name].provider, mount, router });
+  const plugins: MountedPlugin[] = enabled.map((plugin) => {
+    const router = modelsRouter(routerOptions(plugin, catalogs.of(plugin.name)));
+    return Object.freeze({
+      name: plugin.name,
+      provider: PLUGINS[plugin.name].provider,
+      mount: plugin.mount,
+      router,
+    });
   });
 
   const metrics = createMetrics(plugins);

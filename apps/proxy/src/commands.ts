@@ -6,22 +6,29 @@ import { parseArgs } from 'node:util';
 import {
   type Catalog,
   type RefreshReport as CatalogRefreshReport,
-  DEFAULT_MODES,
   type Logger,
-  type ModelCard,
-  selectModels,
+  type ModelsRouterOptions,
+  modelsRouter,
 } from '@ccproxy/models-middleware';
 import { type CatalogGroup, createPluginCatalogs } from './catalogs.js';
 import { loadConfig, type ProxyConfig } from './config.js';
 import { isConfigError } from './config-error.js';
 import { LOG_LEVELS, type LogLevel, type PluginName } from './config-schema.js';
-import { PLUGINS, type SharedOptions } from './plugins.js';
-import { formatListSummary, formatModelTable, formatRefreshSummary, type RefreshSummary } from './table.js';
+import { PLUGINS, routerOptions, type SharedOptions } from './plugins.js';
+import {
+  formatListSummary,
+  formatModelTable,
+  formatRefreshSummary,
+  MODEL_TABLE_LEGEND,
+  type ModelRow,
+  type RefreshSummary,
+} from './table.js';
 
 export const USAGE = `Usage: pnpm models <command> [options]
 
 Commands:
-  list       Print the models a plugin lists, with their limits and capabilities
+  list       Print the models a plugin lists: limits, prices, capabilities, and what the
+             plugin's [plugins.<name>.models] rules did (override, custom, alias)
   refresh    Fetch the LiteLLM catalog now and report the models added and removed
 
 Options:
@@ -159,64 +166,65 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       : args.provider === 'openai' || args.command === 'list'
         ? ['codex']
         : ['codex', 'claude_api'];
-  // The same catalogs the server builds (no routers: the CLI only reads and refreshes them).
+  // The same catalogs the server builds; list reads them through the plugin's router, as served.
   const catalogs = createPluginCatalogs(
     names.map((name) => config.plugins[name]),
     shared,
   );
   try {
     return args.command === 'list'
-      ? await list(args, catalogs.of(names[0] as PluginName), io)
+      ? await list(args, listRouterOptions(args, config, catalogs.of(names[0] as PluginName)), io)
       : await refresh(args, catalogs.groups, io);
   } finally {
     await catalogs.close();
   }
 }
 
-async function list(args: Parsed, catalog: Catalog, io: CliIo): Promise<number> {
+/**
+ * The router `list` reads: the plugin's own (its provider, fallback cards and rules) for
+ * `openai` / `anthropic`; for `all`, one over every provider with both plugins' fallback cards
+ * and no rules (rules belong to a plugin).
+ */
+function listRouterOptions(args: Parsed, config: ProxyConfig, catalog: Catalog): ModelsRouterOptions {
+  const includeDeprecated = args.includeDeprecated;
+  if (args.provider === 'openai')
+    return { ...routerOptions(config.plugins.codex, catalog), includeDeprecated };
+  if (args.provider === 'anthropic')
+    return { ...routerOptions(config.plugins.claude_api, catalog), includeDeprecated };
+  const fallback = Object.values(PLUGINS).flatMap((plugin) =>
+    plugin.fallback.map((card) => ({ owned_by: plugin.provider, ...card })),
+  );
+  return { catalog, provider: 'all', fallback, includeDeprecated };
+}
+
+async function list(args: Parsed, options: ModelsRouterOptions, io: CliIo): Promise<number> {
   const provider = args.provider ?? 'all';
   const now = io.clock?.now() ?? Date.now();
-  const { models, source, fetchedAt } = await catalog.get();
-  let cards: readonly ModelCard[] = selectModels(
-    models,
-    { provider, modes: DEFAULT_MODES, includeDeprecated: args.includeDeprecated },
-    now,
-  );
-  let shownSource: string = source;
-  if (cards.length === 0) {
-    // What the server would list: the plugins' built-in cards (dynamic models off, or none for the provider).
-    cards = fallbackCards(provider);
-    shownSource = 'fallback (built-in cards)';
-  }
-  cards = [...cards].sort((a, b) => a.id.localeCompare(b.id));
+  // The router's own view: what it serves, with the marks of its rules (the catalog is closed by runCli).
+  const listed = await modelsRouter(options).models();
+  const shownSource = listed.fallback ? 'fallback (built-in cards)' : listed.source;
+  const rows: ModelRow[] = [...listed.cards]
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map((card) => ({ card, rule: listed.marks.get(card.id) }));
+  const cards = rows.map((row) => row.card);
 
   if (args.json) {
     io.stdout.write(`${JSON.stringify(cards, null, 2)}\n`);
     return 0;
   }
-  io.stdout.write(`${formatModelTable(cards)}\n\n`);
+  io.stdout.write(`${formatModelTable(rows)}\n\n${MODEL_TABLE_LEGEND}\n`);
   io.stdout.write(
     `${formatListSummary({
       provider,
       cards,
       source: shownSource,
-      fetchedAt,
-      catalogModels: models.cards.length,
-      invalid: models.invalid,
+      fetchedAt: listed.fetchedAt,
+      catalogModels: listed.models.cards.length,
+      invalid: listed.models.invalid,
       nowMs: now,
     })}\n`,
   );
   return 0;
-}
-
-function fallbackCards(provider: string): ModelCard[] {
-  return Object.values(PLUGINS)
-    .filter((plugin) => provider === 'all' || plugin.provider === provider)
-    .flatMap((plugin) =>
-      plugin.fallback.map(
-        (card): ModelCard => ({ object: 'model', created: 0, owned_by: plugin.provider, ...card }),
-      ),
-    );
 }
 
 async function refresh(args: Parsed, groups: readonly CatalogGroup[], io: CliIo): Promise<number> {

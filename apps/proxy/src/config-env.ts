@@ -40,8 +40,16 @@ export function applyEnv(
   for (const [path, raw, name] of overrides) {
     const key = path.join('.');
     const origin = ` (from environment variable ${name})`;
-    for (let end = 1; end < path.length; end++) {
+    for (let end = 1; end <= path.length; end++) {
       const node = schemaAt(path.slice(0, end));
+      if (node?.fileOnly === true) {
+        const table = path.slice(0, end).join('.');
+        throw new ConfigError(
+          `${key}: cannot be set from the environment; [${table}] is read from the config file only${origin}`,
+          key,
+        );
+      }
+      if (end === path.length) break;
       if (node !== undefined && node.type !== 'object') {
         const parent = path.slice(0, end).join('.');
         throw new ConfigError(`${key}: unknown key; ${parent} is a single value, not a table${origin}`, key);

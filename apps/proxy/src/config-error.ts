@@ -3,7 +3,7 @@
  * the value came from, built from the first error Ajv reports against the schema.
  */
 import type { ErrorObject } from 'ajv';
-import { allowedOf, type SchemaNode, schemaAt } from './config-schema.js';
+import { allowedOf, keyOf, type SchemaNode, schemaAt } from './config-schema.js';
 
 /**
  * Bad configuration: start-up stops before listening and the process exits with code 2.
@@ -39,8 +39,8 @@ export function wrongType(
   value: unknown,
   origin: string,
 ): ConfigError {
-  const key = path.join('.');
-  const allowed = node.type === 'object' ? `a table ([${key}])` : allowedOf(node);
+  const key = keyOf(path);
+  const allowed = node.type === 'object' ? (node.description ?? `a table ([${key}])`) : allowedOf(node);
   return new ConfigError(`${key}: must be ${allowed}, got ${describe(value)}${origin}`, key);
 }
 
@@ -54,7 +54,7 @@ export function fromAjvError(error: ErrorObject, originOf: (key: string) => stri
     const name = (error.params as { additionalProperty: string }).additionalProperty;
     return unknownKey([...path, name], Object.keys(schemaAt(path)?.properties ?? {}), originOf);
   }
-  const key = path.join('.');
+  const key = keyOf(path);
   const node = schemaAt(path) as SchemaNode;
   const origin = originOf(key);
   switch (error.keyword) {
@@ -81,9 +81,9 @@ function unknownKey(
   allowed: readonly string[],
   originOf: (key: string) => string,
 ): ConfigError {
-  const key = path.join('.');
+  const key = keyOf(path);
   const name = (path.at(-1) ?? '').toLowerCase();
-  const parent = path.slice(0, -1).join('.');
+  const parent = keyOf(path.slice(0, -1));
   const noun = parent === 'plugins' ? 'plugin' : 'key';
   // A truncated or extended key (`models_cache_ttl`) or two swapped letters (`prot`).
   const sorted = (word: string) => [...word].sort().join('');

@@ -30,13 +30,19 @@ const DEFAULT_MOUNTS: Readonly<Record<PluginName, string>> = Object.freeze({
   claude_api: '/claude/v1',
 });
 
-/** The subset of JSON Schema this file uses; `problem` (ours) says why a `pattern` failed. */
+/**
+ * The subset of JSON Schema this file uses; `problem` (ours) says why a `pattern` failed, and
+ * `fileOnly` (ours) marks a table no environment variable may set.
+ */
 export interface SchemaNode {
-  readonly type: 'object' | 'string' | 'integer' | 'boolean';
+  readonly type: 'object' | 'array' | 'string' | 'integer' | 'boolean';
   readonly description?: string;
   readonly default?: unknown;
   readonly properties?: Readonly<Record<string, SchemaNode>>;
-  readonly additionalProperties?: false;
+  /** `false`: a table of known keys; a schema: a map whose every value has it. */
+  readonly additionalProperties?: false | SchemaNode;
+  readonly items?: SchemaNode;
+  readonly fileOnly?: true;
   readonly minimum?: number;
   readonly maximum?: number;
   readonly enum?: readonly string[];
@@ -68,6 +74,48 @@ const text = (description: string, extra: Partial<SchemaNode> = {}): SchemaNode 
   ...extra,
 });
 
+const patterns = (what: string): SchemaNode => ({
+  type: 'array',
+  description: `an array of id patterns ${what}: exact ids, globs ("gpt-5*") or "/regex/flags"`,
+  items: text('an id pattern: an exact id, a glob ("gpt-5*") or "/regex/flags"'),
+  default: [],
+});
+
+/**
+ * `[plugins.<name>.models]`: the operator's rules, handed to `modelsRouter` as written. Their
+ * shape is checked here; what an override or a custom model may hold is the package's to check
+ * (`config.ts` names its complaint by TOML key). Arrays and tables of models do not fit in one
+ * environment variable, so the whole table is read from the file only.
+ */
+const rules = (name: PluginName): SchemaNode => ({
+  ...table({
+    include: patterns('to list (none: every model of the provider)'),
+    exclude: patterns('never to list (beats include)'),
+    overrides: {
+      type: 'object',
+      description: `a table of tables ([plugins.${name}.models.overrides."<id or pattern>"])`,
+      additionalProperties: {
+        type: 'object',
+        description: `a table of card fields ([plugins.${name}.models.overrides."<id or pattern>"])`,
+      },
+      default: {},
+    },
+    extra: {
+      type: 'array',
+      description: `an array of tables ([[plugins.${name}.models.extra]]), each with an id`,
+      items: { type: 'object', description: `a table ([[plugins.${name}.models.extra]]) with an id` },
+      default: [],
+    },
+    aliases: {
+      type: 'object',
+      description: `a table of alias = "model id" ([plugins.${name}.models.aliases])`,
+      additionalProperties: text('a model id'),
+      default: {},
+    },
+  }),
+  fileOnly: true,
+});
+
 const plugin = (name: PluginName): SchemaNode =>
   table({
     enabled: boolean(true),
@@ -85,6 +133,7 @@ const plugin = (name: PluginName): SchemaNode =>
     models_cache_ttl_hours: integer(1, 168, DEFAULT_CACHE_TTL_HOURS),
     models_fetch_timeout: integer(1, 300, DEFAULT_FETCH_TIMEOUT_SECONDS),
     models_refresh_interval_minutes: integer(0, 10_080, DEFAULT_REFRESH_INTERVAL_MINUTES),
+    models: rules(name),
   });
 
 export const CONFIG_SCHEMA: SchemaNode = root({
@@ -99,11 +148,37 @@ export const CONFIG_SCHEMA: SchemaNode = root({
   plugins: table(Object.fromEntries(PLUGIN_NAMES.map((name) => [name, plugin(name)]))),
 });
 
-/** The schema of a dotted key's node, or `undefined` past a leaf or an unknown key. */
+/** The node of a child: a known key, a map's value, or an array's item. */
+function childOf(node: SchemaNode | undefined, segment: string): SchemaNode | undefined {
+  if (node?.properties !== undefined) return node.properties[segment];
+  if (node?.type === 'object' && typeof node.additionalProperties === 'object')
+    return node.additionalProperties;
+  if (node?.type === 'array' && /^\d+$/.test(segment)) return node.items;
+  return undefined;
+}
+
+/** The schema of a key's node, or `undefined` past a leaf or an unknown key. */
 export function schemaAt(path: readonly string[]): SchemaNode | undefined {
   let node: SchemaNode | undefined = CONFIG_SCHEMA;
-  for (const segment of path) node = node?.properties?.[segment];
+  for (const segment of path) node = childOf(node, segment);
   return node;
+}
+
+/**
+ * A key as messages name it: dotted, a map's key quoted as TOML quotes it, an array's index in
+ * brackets (`plugins.codex.models.overrides."gpt-5"`, `plugins.codex.models.include[0]`).
+ */
+export function keyOf(path: readonly string[]): string {
+  let key = '';
+  let node: SchemaNode | undefined = CONFIG_SCHEMA;
+  for (const segment of path) {
+    if (node?.type === 'array') key += `[${segment}]`;
+    else if (node !== undefined && node.properties === undefined && node.type === 'object')
+      key += `.${JSON.stringify(segment)}`;
+    else key += key === '' ? segment : `.${segment}`;
+    node = childOf(node, segment);
+  }
+  return key;
 }
 
 /** What a leaf accepts, in words: "an integer from 1 to 168", "true or false", ... */

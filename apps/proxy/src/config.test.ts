@@ -21,6 +21,7 @@ import {
 } from './config-schema.js';
 
 const CTX = { env: {}, cwd: '/srv/proxy', homedir: '/home/user' };
+const NO_RULES = { include: [], exclude: [], overrides: {}, extra: [], aliases: {} };
 
 /** Runs `fn`, expects a ConfigError, and returns it. */
 function configError(fn: () => unknown): ConfigError {
@@ -50,6 +51,7 @@ describe('defaults', () => {
           modelsCacheTtlHours: 24,
           modelsFetchTimeout: 30,
           modelsRefreshIntervalMinutes: 0,
+          models: NO_RULES,
         },
         claude_api: {
           name: 'claude_api',
@@ -61,6 +63,7 @@ describe('defaults', () => {
           modelsCacheTtlHours: 24,
           modelsFetchTimeout: 30,
           modelsRefreshIntervalMinutes: 0,
+          models: NO_RULES,
         },
       },
     });
@@ -113,8 +116,9 @@ describe('defaults', () => {
     }
     const documented: string[] = [];
     for (const [section, keys] of schemaTables()) {
-      const prefix = section.startsWith('plugins.') ? 'plugins.*' : section;
-      if (section.startsWith('plugins.') && section !== `plugins.${PLUGIN_NAMES[0]}`) continue;
+      // One row per plugin key (and per key of a plugin's sub-tables), named `plugins.<…>.key`.
+      const prefix = section.replace(/^plugins\.[^.]+/, 'plugins.*');
+      if (section.startsWith('plugins.') && section.split('.')[1] !== PLUGIN_NAMES[0]) continue;
       for (const [key, node] of keys) {
         const name = `${prefix}.${key}`;
         documented.push(name);
@@ -123,7 +127,7 @@ describe('defaults', () => {
         const defaults = PLUGIN_NAMES.map(
           (plugin) => CONFIG_SCHEMA.properties?.plugins?.properties?.[plugin]?.properties?.[key]?.default,
         );
-        if (prefix === 'plugins.*' && new Set(defaults).size > 1) {
+        if (prefix === 'plugins.*' && new Set(defaults.map((value) => JSON.stringify(value))).size > 1) {
           for (const value of defaults) expect(row?.fallback).toContain(`"${value}"`);
         } else if (node.default !== undefined) {
           expect(row?.fallback).toBe(`\`${JSON.stringify(node.default)}\``);
@@ -149,11 +153,13 @@ function schemaTables(
   path: string[] = [],
 ): [string, [string, SchemaNode][]][] {
   const children = Object.entries(node.properties ?? {});
-  const leaves = children.filter(([, child]) => child.type !== 'object');
+  // A map (`aliases`, `overrides`) is one key of its table, like an array.
+  const isTable = (child: SchemaNode) => child.type === 'object' && child.properties !== undefined;
+  const leaves = children.filter(([, child]) => !isTable(child));
   const here: [string, [string, SchemaNode][]][] = leaves.length > 0 ? [[path.join('.'), leaves]] : [];
   return here.concat(
     children
-      .filter(([, child]) => child.type === 'object')
+      .filter(([, child]) => isTable(child))
       .flatMap(([name, child]) => schemaTables(child, [...path, name])),
   );
 }

@@ -11,6 +11,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { applyEnv } from './config-env.js';
 import { ConfigError, fromAjvError, wrongType } from './config-error.js';
 import { findConfigFile, type LoadConfigOptions } from './config-file.js';
+import { type PluginRules, pluginRules } from './config-rules.js';
 import {
   allowedOf,
   CONFIG_SCHEMA,
@@ -19,6 +20,7 @@ import {
   type SchemaNode,
   schemaAt,
 } from './config-schema.js';
+import { PLUGINS } from './plugins.js';
 
 export interface ServerConfig {
   readonly host: string;
@@ -43,6 +45,8 @@ export interface PluginConfig {
   readonly modelsFetchTimeout: number;
   /** 0 = off. */
   readonly modelsRefreshIntervalMinutes: number;
+  /** `[plugins.<name>.models]`: include / exclude / overrides / extra / aliases, for the plugin's router. */
+  readonly models: PluginRules;
 }
 
 export interface ProxyConfig {
@@ -73,9 +77,10 @@ export interface ParseConfigOptions extends LoadConfigOptions {
   readonly file?: string | null;
 }
 
-// `problem` annotates a pattern with what its failure means; defaults fill in missing keys.
+// `problem` annotates a pattern with what its failure means, `fileOnly` a table env may not set;
+// defaults fill in missing keys.
 const ajv = new Ajv({ useDefaults: true, verbose: true, strict: true });
-ajv.addVocabulary(['problem']);
+ajv.addVocabulary(['problem', 'fileOnly']);
 const validate = ajv.compile(CONFIG_SCHEMA);
 
 type Table = Record<string, unknown>;
@@ -115,6 +120,12 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Pro
       modelsCacheTtlHours: values.models_cache_ttl_hours as number,
       modelsFetchTimeout: values.models_fetch_timeout as number,
       modelsRefreshIntervalMinutes: values.models_refresh_interval_minutes as number,
+      models: pluginRules(
+        name,
+        PLUGINS[name].provider,
+        values.models as Table,
+        originOf(`plugins.${name}.models`),
+      ),
     });
   };
   const plugins = Object.freeze({ codex: plugin('codex'), claude_api: plugin('claude_api') });

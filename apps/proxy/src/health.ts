@@ -15,6 +15,8 @@ interface PluginHealth {
   readonly provider: string;
   /** Models the plugin lists now; `null` before its catalog's first load. */
   readonly listed?: number | null;
+  /** Aliases of `[plugins.<name>.models]` whose target the list lacks: not served; `null` before the first load. */
+  readonly unresolvedAliases?: readonly string[] | null;
   /** Tier of the plugin's last answer (`memory`, `disk`, `upstream`, `snapshot`, `fallback`); `null` before one. */
   readonly lastAnswer?: CatalogSource | null;
   /** Where the catalog came from, its age, counts and last error. */
@@ -63,6 +65,7 @@ export function healthReport(
       mount: mounted.mount,
       provider: status.provider,
       listed: status.listed,
+      unresolvedAliases: status.unresolvedAliases,
       lastAnswer: status.source,
       catalog: status.catalog,
       ...(name === 'codex' && { codex: status.codex }),

@@ -49,10 +49,10 @@ export function catalogOptions(plugin: PluginConfig, shared: SharedOptions = {})
   return options;
 }
 
-/** A plugin's router over the catalog it reads (which may be shared with the other plugin). */
-export function routerOptions(name: PluginName, catalog: Catalog): ModelsRouterOptions {
-  const definition = PLUGINS[name];
-  return { catalog, provider: definition.provider, fallback: [...definition.fallback] };
+/** A plugin's router over the catalog it reads (which may be shared with the other plugin), with its rules. */
+export function routerOptions(plugin: PluginConfig, catalog: Catalog): ModelsRouterOptions {
+  const definition = PLUGINS[plugin.name];
+  return { catalog, provider: definition.provider, fallback: [...definition.fallback], ...plugin.models };
 }
 
 export interface MountedPlugin {

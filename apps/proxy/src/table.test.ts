@@ -2,9 +2,10 @@ import type { ModelCard } from '@ccproxy/models-middleware';
 import { describe, expect, it } from 'vitest';
 import {
   formatAge,
-  formatFlag,
+  formatCapabilities,
   formatListSummary,
   formatModelTable,
+  formatPerMillion,
   formatRefreshSummary,
   formatTable,
   formatTokens,
@@ -42,8 +43,32 @@ describe('cells', () => {
     expect(formatTokens(undefined)).toBe('-');
   });
 
-  it('formats flags as yes / no / -', () => {
-    expect([formatFlag(true), formatFlag(false), formatFlag(undefined)]).toEqual(['yes', 'no', '-']);
+  it('formats the four capabilities in one cell: the letter for yes, . for no, - for unknown', () => {
+    expect(formatCapabilities(GPT5)).toBe('VFCR');
+    expect(formatCapabilities(OLD)).toBe('..--');
+    expect(formatCapabilities(card('x', { supports_prompt_caching: true, supports_reasoning: false }))).toBe(
+      '--C.',
+    );
+  });
+
+  it.each([
+    ['0.000003', '$3.00'],
+    ['0.00000125', '$1.25'],
+    ['0.00001', '$10.00'],
+    ['0.00018', '$180.00'],
+    ['0.0000001', '$0.10'],
+    ['0.0000000042', '$0.0042'],
+    ['0.0000000001', '$0.0001'],
+    ['0', '$0.00'],
+    ['1', '$1000000.00'],
+    ['3', '$3000000.00'],
+  ])('prices USD %s per token as %s per million', (perToken, shown) => {
+    expect(formatPerMillion(perToken)).toBe(shown);
+  });
+
+  it('leaves the price blank when there is none (or it is not a decimal string)', () => {
+    expect(formatPerMillion(undefined)).toBe('');
+    expect(formatPerMillion('3e-6')).toBe('');
   });
 
   it('formats ages coarsely', () => {
@@ -76,15 +101,37 @@ describe('formatTable', () => {
 });
 
 describe('formatModelTable', () => {
-  it('has ccproxy’s columns, and falls back to context_length / max_tokens', () => {
-    expect(formatModelTable([GPT5, OLD])).toBe(
+  it('shows the rule mark, limits (falling back to context_length / max_tokens), prices and capabilities', () => {
+    const priced = { ...GPT5, pricing: { prompt: '0.00000125', completion: '0.00001' } };
+    const alias = { ...priced, id: 'fast' };
+    const custom = card('house-coder', { max_input_tokens: 64_000 });
+    expect(
+      formatModelTable([
+        { card: alias, rule: 'alias' },
+        { card: priced, rule: 'override' },
+        { card: OLD },
+        { card: custom, rule: 'custom' },
+      ]),
+    ).toBe(
       [
-        'Model                   Max Input  Max Output  Vision  Function Calling  Prompt Caching  Reasoning',
-        '----------------------  ---------  ----------  ------  ----------------  --------------  ---------',
-        'gpt-5                     272,000     128,000  yes     yes               yes             yes',
-        'gpt-3.5-turbo-instruct      8,192       4,096  no      no                -               -',
+        'Model                   Rule       Max In  Max Out  $/M in  $/M out  Caps',
+        '----------------------  --------  -------  -------  ------  -------  ----',
+        'fast                    alias     272,000  128,000   $1.25   $10.00  VFCR',
+        'gpt-5                   override  272,000  128,000   $1.25   $10.00  VFCR',
+        'gpt-3.5-turbo-instruct              8,192    4,096                   ..--',
+        'house-coder             custom     64,000        -                   ----',
       ].join('\n'),
     );
+  });
+
+  it('fits 80 columns with ids up to 27 characters, the longest of the openai list', () => {
+    const widest = card('gpt-5-search-api-2025-10-14', {
+      max_input_tokens: 1_050_000,
+      max_output_tokens: 128_000,
+      pricing: { prompt: '0.00003', completion: '0.00018' },
+    });
+    const lines = formatModelTable([{ card: widest, rule: 'override' }]).split('\n');
+    expect(Math.max(...lines.map((line) => line.length))).toBe(80);
   });
 });
 

@@ -1,8 +1,9 @@
 /**
  * Plain-text output of `pnpm models`: pure functions from cards and results to strings, so the
- * CLI only wires I/O. Columns are those of ccproxy's manual model check.
+ * CLI only wires I/O. The model table has the facts of ccproxy's manual model check (limits and
+ * the four capabilities), plus what the operator's rules did and the prices, in 80 columns.
  */
-import type { ModelCard } from '@ccproxy/models-middleware';
+import type { ModelCard, RuleMark } from '@ccproxy/models-middleware';
 
 export interface Column<T> {
   readonly header: string;
@@ -36,36 +37,70 @@ export function formatTokens(value: number | undefined): string {
   return value === undefined ? '-' : value.toLocaleString('en-US');
 }
 
-/** `yes` / `no`; `-` when LiteLLM does not say. */
-export function formatFlag(value: boolean | undefined): string {
-  if (value === undefined) return '-';
-  return value ? 'yes' : 'no';
+/**
+ * USD per token (a card's decimal string) as dollars per million tokens: `"0.000003"` -> `$3.00`,
+ * `"0.0000000042"` -> `$0.0042`; blank when there is no price. The point is moved in the string,
+ * so no float noise reaches the cell.
+ */
+export function formatPerMillion(perToken: string | undefined): string {
+  const match = perToken === undefined ? null : /^(\d+)(?:\.(\d+))?$/.exec(perToken);
+  if (match === null) return '';
+  const [, whole = '', fraction = ''] = match;
+  const digits = `${whole}${fraction.padEnd(6, '0')}`;
+  const point = whole.length + 6;
+  const value = Number(`${digits.slice(0, point)}.${digits.slice(point) || '0'}`);
+  // Cents for every real price; a price under a cent keeps two significant digits.
+  return value === 0 || value >= 0.01 ? `$${value.toFixed(2)}` : `$${Number(value.toPrecision(2))}`;
 }
 
-const MODEL_COLUMNS: readonly Column<ModelCard>[] = Object.freeze([
-  { header: 'Model', align: 'left', value: (card) => card.id },
-  {
-    header: 'Max Input',
-    align: 'right',
-    value: (card) => formatTokens(card.max_input_tokens ?? card.context_length),
-  },
-  {
-    header: 'Max Output',
-    align: 'right',
-    value: (card) => formatTokens(card.max_output_tokens ?? card.max_tokens),
-  },
-  { header: 'Vision', align: 'left', value: (card) => formatFlag(card.supports_vision) },
-  {
-    header: 'Function Calling',
-    align: 'left',
-    value: (card) => formatFlag(card.supports_function_calling),
-  },
-  { header: 'Prompt Caching', align: 'left', value: (card) => formatFlag(card.supports_prompt_caching) },
-  { header: 'Reasoning', align: 'left', value: (card) => formatFlag(card.supports_reasoning) },
-] satisfies Column<ModelCard>[]);
+/** Capabilities in one cell, one position each: `VFCR` all four, `.` no, `-` not known. */
+const CAPABILITIES = [
+  ['V', 'supports_vision'],
+  ['F', 'supports_function_calling'],
+  ['C', 'supports_prompt_caching'],
+  ['R', 'supports_reasoning'],
+] as const satisfies readonly (readonly [string, keyof ModelCard])[];
 
-export function formatModelTable(cards: readonly ModelCard[]): string {
-  return formatTable(MODEL_COLUMNS, cards);
+export function formatCapabilities(card: ModelCard): string {
+  return CAPABILITIES.map(([letter, field]) => {
+    const value = card[field];
+    return value === undefined ? '-' : value ? letter : '.';
+  }).join('');
+}
+
+/** The lines under the table that say what the compact cells mean (each under 80 columns). */
+export const MODEL_TABLE_LEGEND = [
+  "Rule: what the plugin's [models] rules did. $/M: USD per million tokens.",
+  'Caps: V vision, F function calling, C caching, R reasoning; . no, - unknown',
+].join('\n');
+
+/** A listed card and what the router's rules did to it. */
+export interface ModelRow {
+  readonly card: ModelCard;
+  readonly rule?: RuleMark | undefined;
+}
+
+// Narrow enough for 80 columns with the usual ids; the flags are one cell (see the legend).
+const MODEL_COLUMNS: readonly Column<ModelRow>[] = Object.freeze([
+  { header: 'Model', align: 'left', value: ({ card }) => card.id },
+  { header: 'Rule', align: 'left', value: ({ rule }) => rule ?? '' },
+  {
+    header: 'Max In',
+    align: 'right',
+    value: ({ card }) => formatTokens(card.max_input_tokens ?? card.context_length),
+  },
+  {
+    header: 'Max Out',
+    align: 'right',
+    value: ({ card }) => formatTokens(card.max_output_tokens ?? card.max_tokens),
+  },
+  { header: '$/M in', align: 'right', value: ({ card }) => formatPerMillion(card.pricing?.prompt) },
+  { header: '$/M out', align: 'right', value: ({ card }) => formatPerMillion(card.pricing?.completion) },
+  { header: 'Caps', align: 'left', value: ({ card }) => formatCapabilities(card) },
+] satisfies Column<ModelRow>[]);
+
+export function formatModelTable(rows: readonly ModelRow[]): string {
+  return formatTable(MODEL_COLUMNS, rows);
 }
 
 export interface ListSummary {

@@ -4,9 +4,10 @@ import { runCli, USAGE } from '../src/commands.js';
 import { isolatedEnv, tempDirs, writeConfigFile } from './support/env.js';
 import { EXPECTED, fixedClock, fixtureBytes, fixtureDocument } from './support/fixture.js';
 import { assertBuilt, CLI_JS, runNode } from './support/process.js';
+import { readmeBlocks } from './support/readme.js';
 import { closedPortUrl, FakeUpstream } from './support/upstream.js';
 
-const HEADER = /^Model +Max Input +Max Output +Vision +Function Calling +Prompt Caching +Reasoning$/;
+const HEADER = /^Model +Rule +Max In +Max Out +\$\/M in +\$\/M out +Caps$/;
 
 let upstream: FakeUpstream;
 const dirs = tempDirs();
@@ -50,7 +51,7 @@ describe('pnpm models list (dist/cli.js)', () => {
     const table = rows(result.stdout);
     expect(table).toHaveLength(EXPECTED.anthropicWithDeprecated);
     expect(table).toContainEqual(
-      expect.stringMatching(/^claude-sonnet-4-5-20250929 +200,000 +64,000 +yes +yes +yes +yes$/),
+      expect.stringMatching(/^claude-sonnet-4-5-20250929 +200,000 +64,000 +\$3\.00 +\$15\.00 +VFCR$/),
     );
     const summary = lines.at(-2) ?? '';
     expect(summary).toMatch(
@@ -201,5 +202,59 @@ describe('runCli in process (fixed clock)', () => {
       'dynamic models are off (dynamic_models_enabled = false in [plugins.claude_api])',
     );
     expect(upstream.count).toBe(0);
+  });
+
+  it('marks what the plugin’s rules did, as its router serves it, with prices per million tokens', async () => {
+    const dir = await dirs.make();
+    const rules = `
+[plugins.codex.models]
+include = ["gpt-5", "gpt-4o"]
+aliases = { fast = "gpt-4o", codex = "gpt-5-codex" }
+overrides = { "gpt-5" = { max_input_tokens = 200000, pricing = { prompt = "0.000001" } } }
+extra = [{ id = "house-coder", max_input_tokens = 64000, pricing = { prompt = 0.000002, completion = 0.000008 } }]
+
+[plugins.claude_api.models]
+include = ["claude-sonnet-4-5"]
+aliases = { sonnet = "claude-sonnet-4-5" }
+`;
+    env = { ...env, CCPROXY_CONFIG: await writeConfigFile(dir, upstream.url, join(dir, 'cache'), rules) };
+    const openai = await run('list', '--provider', 'openai');
+    expect(openai.code).toBe(0);
+    expect(rows(openai.stdout)).toEqual([
+      'fast         alias     128,000   16,384   $2.50   $10.00  VFC-',
+      'gpt-4o                 128,000   16,384   $2.50   $10.00  VFC-',
+      'gpt-5        override  200,000  128,000   $1.00   $10.00  VFCR',
+      'house-coder  custom     64,000        -   $2.00    $8.00  ----',
+    ]);
+    expect(openai.stdout).toContain('\n4 models for openai (');
+    // The alias to a model the list lacks is named on stderr, as the server logs it.
+    expect(openai.stderr).toMatch(/^warn: .*aliases to models not listed are not served: codex$/m);
+    const json = JSON.parse((await run('list', '--provider', 'openai', '--json')).stdout);
+    expect(json.find((card: { id: string }) => card.id === 'gpt-5')).toMatchObject({
+      max_input_tokens: 200_000,
+      pricing: { prompt: '0.000001', completion: '0.00001' },
+    });
+    const anthropic = await run('list', '--provider', 'anthropic');
+    expect(rows(anthropic.stdout)).toEqual([
+      'claude-sonnet-4-5         200,000   64,000   $3.00   $15.00  VFCR',
+      'sonnet             alias  200,000   64,000   $3.00   $15.00  VFCR',
+    ]);
+    // Rules belong to a plugin: the list of every provider has none.
+    const all = await run('list');
+    expect(rows(all.stdout).length).toBe(EXPECTED.all);
+    expect(rows(all.stdout).some((row) => / (alias|override|custom) /.test(row))).toBe(false);
+  });
+
+  it('prints the rows the README’s Operating it section shows, for its rules', async () => {
+    const dir = await dirs.make();
+    const rules = readmeBlocks('Operating it', 'toml').join('\n');
+    env = { ...env, CCPROXY_CONFIG: await writeConfigFile(dir, upstream.url, join(dir, 'cache'), rules) };
+    const result = await run('list', '--provider', 'openai');
+    expect(result.code).toBe(0);
+    const [shown] = readmeBlocks('Operating it', 'text');
+    const [header, ...excerpt] = (shown ?? '').trimEnd().split('\n');
+    expect(result.stdout.split('\n')[0]).toBe(header);
+    expect(excerpt.length).toBeGreaterThan(0);
+    for (const line of excerpt) expect(rows(result.stdout)).toContain(line);
   });
 });

@@ -95,6 +95,15 @@ describe('node dist/main.js', () => {
     expect(result.stderr).toContain('plugins.codex.models_cache_ttl_hours');
     expect(result.stderr).toContain('from 1 to 168');
 
+    // A rule the package refuses stops start-up too, named by its TOML key.
+    await writeFile(file, '[plugins.codex.models.overrides."gpt-5"]\nmax_input = 1\n');
+    const badRule = await runNode(MAIN_JS, [], isolatedEnv(home, { CCPROXY_CONFIG: file, PORT: '0' }));
+    expect(badRule.code).toBe(2);
+    expect(badRule.stdout).toBe('');
+    expect(badRule.stderr).toContain(
+      'ccproxy: configuration error: plugins.codex.models.overrides."gpt-5".max_input: is not a field a rule may set',
+    );
+
     const missing = await runNode(MAIN_JS, ['--config', join(home, 'nope.toml')], isolatedEnv(home));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('Config file not found');

@@ -66,8 +66,8 @@ export {
   type RefreshResponse,
   refreshHandler,
 } from './refresh-handler.js';
-export type { ModelsRouter, ModelsRouterOptions, RouterStatus } from './router.js';
-export { modelsRouter, SOURCE_HEADER } from './router.js';
+export type { ModelsRouter, ModelsRouterOptions, RouterModels, RouterStatus } from './router.js';
+export { checkRouterOptions, modelsRouter, SOURCE_HEADER } from './router.js';
 export type { CustomModel, ModelOverride } from './rule-options.js';
 export type { CatalogSource, ModelCard, ModelFilter, ModelPricing, ModelSet } from './types.js';
 export type { ResponseFormat } from './view/dialects.js';
@@ -80,4 +80,5 @@ export { anthropicError } from './view/formats/anthropic.js';
 export { displayName } from './view/formats/display-name.js';
 export type { OpenAIErrorBody } from './view/formats/openai.js';
 export { openaiError } from './view/formats/openai.js';
+export type { RuleMark } from './view/rules.js';
 export { selectModels } from './view/select.js';

@@ -21,8 +21,9 @@ import {
 import { PACKAGE_NAME } from './package-name.js';
 import { ALL_ROUTER_KEYS, resolveRouterOptions } from './router-options.js';
 import type { CustomModel, ModelOverride } from './rule-options.js';
-import type { CatalogSource } from './types.js';
+import type { CatalogSource, ModelCard, ModelSet } from './types.js';
 import type { ResponseFormat } from './view/dialects.js';
+import type { RuleMark } from './view/rules.js';
 import { createView, type View } from './view/view.js';
 
 export { SOURCE_HEADER } from './http/handler.js';
@@ -105,11 +106,29 @@ export interface RouterStatus {
   readonly codex: ReturnType<CodexDialect['status']>;
 }
 
+/** What the router lists now, for a CLI or an admin page: the cards its list shows, with what the rules did. */
+export interface RouterModels {
+  /** The cards of the list, in document order (custom models and aliases after LiteLLM's). */
+  readonly cards: readonly ModelCard[];
+  /** Per listed id a rule changed or added: `override`, `custom` or `alias`. Empty for the fallback cards. */
+  readonly marks: ReadonlyMap<string, RuleMark>;
+  /** The list is the router's `fallback` cards. */
+  readonly fallback: boolean;
+  /** Aliases whose target is not listed: not served. */
+  readonly unresolvedAliases: readonly string[];
+  /** The catalog's answer the list was built from (its whole model set, source and fetch time). */
+  readonly models: ModelSet;
+  readonly source: CatalogSource;
+  readonly fetchedAt: number | null;
+}
+
 /** An Express-compatible middleware serving `GET`/`HEAD` `/models` and `/models/:id` where it is mounted. */
 export interface ModelsRouter {
   (req: IncomingMessage, res: ServerResponse, next: Next): void;
   readonly catalog: Catalog;
   status(): RouterStatus;
+  /** Loads the catalog if need be (never rejects) and returns what the list shows. */
+  models(): Promise<RouterModels>;
   /** Closes the router's private catalog; a catalog passed in is left to its creator. */
   close(): Promise<void>;
 }
@@ -122,8 +141,7 @@ export interface ModelsRouter {
  */
 export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
   const o = checkObject(options, 'modelsRouter options');
-  checkKnownKeys(o, ALL_ROUTER_KEYS, 'modelsRouter');
-  const resolved = resolveRouterOptions(o);
+  const resolved = checkedOptions(o);
   const { catalog, owned } = catalogOf(o, resolved.provider);
   const logger = catalog.options?.logger ?? silentLogger;
   const codex = createCodexDialect(o.codex, { clock: catalog.clock, logger });
@@ -180,12 +198,39 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
       codex: codex.status(),
     };
   };
+  const models = async (): Promise<RouterModels> => {
+    const result = await catalog.get();
+    const shown = viewFor(result);
+    return {
+      cards: shown.listing.cards,
+      marks: shown.fallback ? new Map() : shown.ruled.marks,
+      fallback: shown.fallback,
+      unresolvedAliases: shown.ruled.unresolved,
+      models: result.models,
+      source: result.source,
+      fetchedAt: result.fetchedAt,
+    };
+  };
   Object.defineProperties(handler, {
     catalog: { value: catalog, enumerable: true },
     status: { value: status },
+    models: { value: models },
     close: { value: () => (owned ? catalog.close() : Promise.resolve()) },
   });
   return handler;
+}
+
+function checkedOptions(o: Record<string, unknown>): ReturnType<typeof resolveRouterOptions> {
+  checkKnownKeys(o, ALL_ROUTER_KEYS, 'modelsRouter');
+  return resolveRouterOptions(o);
+}
+
+/**
+ * Checks router options exactly as {@link modelsRouter} does, creating nothing: a configuration
+ * loader can refuse a bad rule before anything starts. Throws the same TypeError / RangeError.
+ */
+export function checkRouterOptions(options: ModelsRouterOptions): void {
+  checkedOptions(checkObject(options, 'modelsRouter options'));
 }
 
 /** The catalog given, or a private one from the catalog options (which then the router owns). */

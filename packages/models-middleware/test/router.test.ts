@@ -3,7 +3,13 @@ import type { ErrorRequestHandler } from 'express';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Catalog, type CatalogResult, createCatalog } from '../src/catalog/catalog.js';
-import { type ModelsRouter, type ModelsRouterOptions, modelsRouter, SOURCE_HEADER } from '../src/router.js';
+import {
+  checkRouterOptions,
+  type ModelsRouter,
+  type ModelsRouterOptions,
+  modelsRouter,
+  SOURCE_HEADER,
+} from '../src/router.js';
 import { EXPRESS_VERSIONS, proxyApp } from './support/app.js';
 import { ManualClock } from './support/clock.js';
 import { EXPECTED, FIXED_NOW, fixtureBytes } from './support/fixture.js';
@@ -584,6 +590,121 @@ describe('modelsRouter options', () => {
     } finally {
       await upstream.stop();
     }
+  });
+});
+
+describe('router.models() and checkRouterOptions()', () => {
+  it('models() returns the listed cards with the marks of the rules, and the unresolved aliases', async () => {
+    const upstream = await new FakeUpstream(fixtureBytes()).start();
+    const catalog = createCatalog({
+      url: upstream.url,
+      store: new Map(),
+      snapshot: false,
+      clock: new ManualClock(FIXED_NOW),
+    });
+    try {
+      const router = modelsRouter({
+        catalog,
+        provider: 'openai',
+        include: ['gpt-5', 'gpt-4o'],
+        overrides: { 'gpt-5': { max_input_tokens: 100_000 } },
+        extra: [{ id: 'house-model' }],
+        aliases: { fast: 'gpt-4o', lost: 'gpt-4.1' },
+      });
+      const listed = await router.models();
+      expect(listed.cards.map((card) => card.id)).toEqual(['gpt-4o', 'gpt-5', 'house-model', 'fast']);
+      expect(Object.fromEntries(listed.marks)).toEqual({
+        'gpt-5': 'override',
+        'house-model': 'custom',
+        fast: 'alias',
+      });
+      expect(listed.cards[1]?.max_input_tokens).toBe(100_000);
+      expect(listed.unresolvedAliases).toEqual(['lost']);
+      expect([listed.fallback, listed.source]).toEqual([false, 'upstream']);
+      expect(listed.models).toBe(catalog.peek()?.models);
+      expect(router.status().listed).toBe(4);
+    } finally {
+      await catalog.close();
+      await upstream.stop();
+    }
+  });
+
+  it('an alias of an alias resolves when defined after its target; a cycle never does', async () => {
+    const upstream = await new FakeUpstream(fixtureBytes()).start();
+    const shared = createCatalog({
+      url: upstream.url,
+      store: new Map(),
+      snapshot: false,
+      clock: new ManualClock(FIXED_NOW),
+    });
+    try {
+      const served = async (aliases: Record<string, string>) => {
+        const listed = await modelsRouter({ catalog: shared, provider: 'openai', aliases }).models();
+        return {
+          ids: listed.cards.filter((card) => card.id.length === 1).map((card) => card.id),
+          unresolved: listed.unresolvedAliases,
+        };
+      };
+      expect(await served({ b: 'gpt-4o', a: 'b' })).toEqual({ ids: ['b', 'a'], unresolved: [] });
+      expect(await served({ a: 'b', b: 'gpt-4o' })).toEqual({ ids: ['b'], unresolved: ['a'] });
+      expect(await served({ a: 'b', b: 'a' })).toEqual({ ids: [], unresolved: ['a', 'b'] });
+    } finally {
+      await shared.close();
+      await upstream.stop();
+    }
+  });
+
+  it('models() of a router showing its fallback cards has no marks', async () => {
+    const catalog = createCatalog({ enabled: false });
+    try {
+      const router = modelsRouter({
+        catalog,
+        provider: 'openai',
+        fallback: [{ id: 'gpt-5' }],
+        overrides: { '*': { description: 'x' } },
+      });
+      const listed = await router.models();
+      expect(listed.fallback).toBe(true);
+      expect(listed.cards.map((card) => card.id)).toEqual(['gpt-5']);
+      expect(listed.marks.size).toBe(0);
+    } finally {
+      await catalog.close();
+    }
+  });
+
+  it.each([
+    [{ provider: 'openai', include: 'gpt-5' }],
+    [{ provider: 'openai', exclude: ['/[/'] }],
+    [{ provider: 'openai', overrides: { 'gpt-5': { max_input: 1 } } }],
+    [{ provider: 'openai', extra: [{ id: 'x', created: -1 }] }],
+    [{ provider: 'openai', aliases: { a: 'a' } }],
+    [{ provider: 'openai', colour: 'red' }],
+  ])('checkRouterOptions(%j) throws what modelsRouter throws, creating nothing', (options) => {
+    const thrown = (run: () => unknown): unknown => {
+      try {
+        run();
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    const catalog = createCatalog({ enabled: false });
+    const fromFactory = thrown(() => modelsRouter({ ...options, catalog } as never));
+    const fromCheck = thrown(() => checkRouterOptions(options as never));
+    void catalog.close();
+    expect(fromCheck).toBeInstanceOf(Error);
+    expect(fromCheck).toEqual(fromFactory);
+    expect((fromCheck as Error).constructor).toBe((fromFactory as Error).constructor);
+  });
+
+  it('checkRouterOptions accepts what modelsRouter accepts', () => {
+    expect(() =>
+      checkRouterOptions({
+        provider: 'anthropic',
+        include: ['claude-*'],
+        aliases: { sonnet: 'claude-sonnet-4-5' },
+      }),
+    ).not.toThrow();
   });
 });
 

@@ -26,9 +26,17 @@ function configToml(url: string, cacheDir: string): string {
   return `${plugin('codex')}\n${plugin('claude_api')}`;
 }
 
-/** A validated configuration through the real parser; `env` adds `SECTION__KEY` overrides. */
-export function testConfig(url: string, cacheDir: string, env: Record<string, string> = {}): ProxyConfig {
-  return parseConfig(configToml(url, cacheDir), { env, file: null });
+/**
+ * A validated configuration through the real parser; `env` adds `SECTION__KEY` overrides and
+ * `toml` more tables after the plugins' (`[plugins.codex.models]`, ...).
+ */
+export function testConfig(
+  url: string,
+  cacheDir: string,
+  env: Record<string, string> = {},
+  toml = '',
+): ProxyConfig {
+  return parseConfig(`${configToml(url, cacheDir)}\n${toml}`, { env, file: null });
 }
 
 export async function writeConfigFile(

@@ -10,7 +10,7 @@ import { matchesAny } from './id-pattern.js';
 import { isCandidate } from './select.js';
 
 /** What a card owes to the rules, for the CLI's marks and `status()`. */
-type RuleMark = 'override' | 'custom' | 'alias';
+export type RuleMark = 'override' | 'custom' | 'alias';
 
 export interface RuledModels {
   /** Every card the view may show, in document order, then custom models, then aliases. */
