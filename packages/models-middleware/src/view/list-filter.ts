@@ -81,7 +81,8 @@ export function createListQueryReader(settings: ListQuerySettings): ListQueryRea
       result = parse(query, allProviders, settings.provider, modes);
       if (query.length <= MAX_KEPT_QUERY_LENGTH) read.set(query, result);
       // The normalized query is read next (the view builds the body by it).
-      if (result.ok && result.key !== query && result.key !== '') read.set(result.key, result);
+      const key = result.ok ? result.key : '';
+      if (key !== query && key !== '' && key.length <= MAX_KEPT_QUERY_LENGTH) read.set(key, result);
     }
     return result;
   };
