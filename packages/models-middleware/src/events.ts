@@ -60,7 +60,10 @@ interface ServedEvent {
 }
 
 export interface ListServedEvent extends ServedEvent {
-  /** Models the router lists (all pages of an Anthropic list; Codex: the entries sent). */
+  /**
+   * Models the router lists: all pages of an Anthropic list, the whole list before an OpenAI
+   * request's `?supports=`-style filters; Codex: the entries sent.
+   */
   readonly models: number;
 }
 
