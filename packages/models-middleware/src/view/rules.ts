@@ -4,6 +4,7 @@
  * wins), the custom models, and the aliases. Done once per view, so bodies are still built once
  * per catalog version (and day) and rule set.
  */
+import { stripDate } from '../date-in-id.js';
 import type { ModelRules } from '../rule-options.js';
 import type { ModelCard, ModelFilter, ModelSet } from '../types.js';
 import { matchesAny } from './id-pattern.js';
@@ -58,7 +59,7 @@ export function applyRules(models: ModelSet, filter: ModelFilter, rules: ModelRu
       unresolved.push(alias);
       continue;
     }
-    byId.set(alias, aliasCard(alias, card));
+    byId.set(alias, aliasCard(alias, card, models.cards));
     listed.add(alias);
     marks.set(alias, 'alias');
   }
@@ -90,7 +91,24 @@ function overridden(card: ModelCard, rules: ModelRules): ModelCard {
   return Object.freeze(merged) as unknown as ModelCard;
 }
 
-/** The target's metadata under the alias's id, saying what it points at. */
-function aliasCard(alias: string, target: ModelCard): ModelCard {
-  return Object.freeze({ ...target, id: alias, description: target.description ?? `Alias of ${target.id}` });
+/**
+ * The target's metadata under the alias's id, saying what it points at. Its release date is the
+ * target's, or, for an undated target (`claude-sonnet-4-5`), that of its newest dated twin
+ * (`claude-sonnet-4-5-20250929`), so an alias sorts and reads as new as what it points at.
+ */
+function aliasCard(alias: string, target: ModelCard, pool: readonly ModelCard[]): ModelCard {
+  return Object.freeze({
+    ...target,
+    id: alias,
+    created: target.created > 0 ? target.created : twinCreated(target.id, pool),
+    description: target.description ?? `Alias of ${target.id}`,
+  });
+}
+
+/** The newest release date among `id`'s dated twins, 0 when it has none. */
+function twinCreated(id: string, pool: readonly ModelCard[]): number {
+  let newest = 0;
+  for (const card of pool)
+    if (card.created > newest && card.id !== id && stripDate(card.id) === id) newest = card.created;
+  return newest;
 }
