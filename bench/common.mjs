@@ -39,6 +39,77 @@ export const JSON_TYPE = 'application/json; charset=utf-8';
 export const ANTHROPIC_HEADERS = Object.freeze({ 'anthropic-version': '2023-06-01' });
 export const OPENAI_PATH = '/v1/models';
 export const ANTHROPIC_PATH = '/v1/models?limit=1000';
+/** The OpenAI list under two filters (figure 1). */
+export const FILTERED_PATH = '/v1/models?supports=vision&min_context=100000';
+/** Where the router under `RULES` is mounted, beside the plain one (figure 1). */
+export const RULES_PATH = '/rules/v1/models';
+
+/**
+ * 50 operator rules, the mix a real config has: 10 include and 10 exclude patterns (globs and
+ * regexes), 15 overrides, 7 custom models and 8 aliases to listed models.
+ */
+export const RULES = Object.freeze({
+  include: [
+    'gpt-4*',
+    'gpt-5*',
+    'o1*',
+    'o3*',
+    'o4*',
+    'gpt-3.5-turbo*',
+    'chatgpt-*',
+    'codex-*',
+    '/^gpt-audio/',
+    'gpt-4o*',
+  ],
+  exclude: [
+    '*-preview*',
+    '*-0314',
+    '*-0613',
+    '*-1106*',
+    '*search*',
+    '*deep-research*',
+    '/-\\d{4}-\\d{2}-\\d{2}$/',
+    'gpt-3.5-turbo-16k',
+    'gpt-4-turbo-2024-04-09',
+    'o1-pro*',
+  ],
+  overrides: {
+    'gpt-5*': { description: 'GPT-5 family' },
+    'gpt-5': { display_name: 'GPT-5', supports_web_search: true },
+    'gpt-5-codex': { display_name: 'GPT-5 Codex', max_output_tokens: 128000 },
+    'gpt-4.1': { max_input_tokens: 1047576, context_length: 1047576 },
+    'gpt-4.1-mini': { pricing: { prompt: '0.0000004', completion: '0.0000016' } },
+    'gpt-4o*': { supports_prompt_caching: true },
+    'o3*': { supports_reasoning: true },
+    'o4-mini': { display_name: 'o4-mini' },
+    'gpt-3.5-turbo': { deprecation_date: '2027-01-01' },
+    '*mini*': { description: 'Small and fast' },
+    '*nano*': { supports_vision: false },
+    'gpt-5.1*': { supports_pdf_input: true },
+    '/^gpt-5\\.[2-4]/': { supports_parallel_function_calling: true },
+    'codex-mini-latest': { mode: 'responses' },
+    'chatgpt-4o-latest': { max_output_tokens: 16384 },
+  },
+  extra: [
+    { id: 'house-small', max_input_tokens: 32000, supports_function_calling: true },
+    { id: 'house-large', max_input_tokens: 200000, supports_vision: true, supports_function_calling: true },
+    { id: 'house-coder', mode: 'responses', max_input_tokens: 400000, supports_reasoning: true },
+    { id: 'house-vision', max_input_tokens: 128000, supports_vision: true },
+    { id: 'house-embed-free', max_input_tokens: 8000, description: 'A local model' },
+    { id: 'house-pro', max_input_tokens: 1000000, supports_vision: true, pricing: { prompt: 0.00001 } },
+    { id: 'house-mini', max_input_tokens: 64000, display_name: 'House Mini' },
+  ],
+  aliases: {
+    latest: 'gpt-5',
+    default: 'gpt-4.1',
+    codex: 'gpt-5-codex',
+    reasoning: 'o3',
+    fast: 'gpt-5-mini',
+    cheap: 'gpt-4.1-nano',
+    vision: 'gpt-4o',
+    small: 'o4-mini',
+  },
+});
 
 /**
  * Calls a `(req, res, next)` middleware without a socket and resolves with what it sent. Enough

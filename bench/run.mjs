@@ -13,11 +13,14 @@ import {
   ANTHROPIC_HEADERS,
   ANTHROPIC_PATH,
   expressVersion,
+  FILTERED_PATH,
   FIXTURE,
   median,
   OPENAI_PATH,
   PROVIDER,
   percentile,
+  RULES,
+  RULES_PATH,
 } from './common.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -403,25 +406,43 @@ async function main() {
 
   const routerOpenai = await httpGet(router.port, OPENAI_PATH);
   const routerAnthropic = await httpGet(router.port, ANTHROPIC_PATH, ANTHROPIC_HEADERS);
+  const routerFiltered = await httpGet(router.port, FILTERED_PATH);
+  const routerRules = await httpGet(router.port, RULES_PATH);
   for (const [name, res] of [
     ['openai', routerOpenai],
     ['anthropic', routerAnthropic],
+    ['filtered', routerFiltered],
+    ['rules', routerRules],
   ]) {
     if (res.status !== 200) throw new Error(`router ${name} list answered ${res.status}`);
   }
   await ceiling.call('bodies', {
     openai: routerOpenai.body.toString('base64'),
     anthropic: routerAnthropic.body.toString('base64'),
+    filtered: routerFiltered.body.toString('base64'),
+    rules: routerRules.body.toString('base64'),
   });
   const formats = {
     openai: { path: OPENAI_PATH, headers: {}, body: routerOpenai },
     anthropic: { path: ANTHROPIC_PATH, headers: { ...ANTHROPIC_HEADERS }, body: routerAnthropic },
+    // No naive route for these two: they are measured against the ceiling only.
+    filtered: { path: FILTERED_PATH, headers: {}, body: routerFiltered, naive: false },
+    rules: { path: RULES_PATH, headers: {}, body: routerRules, naive: false },
   };
+  const ruleCount = Object.values(RULES).reduce(
+    (n, value) => n + (Array.isArray(value) ? value.length : Object.keys(value).length),
+    0,
+  );
   // Same bytes and type from the ceiling; the naive route lists the same models.
   for (const [name, f] of Object.entries(formats)) {
     const top = await httpGet(ceiling.port, f.path, f.headers);
     if (!top.body.equals(f.body.body) || top.headers['content-type'] !== f.body.headers['content-type']) {
       throw new Error(`ceiling ${name} body differs from the router's`);
+    }
+    if (f.naive === false) {
+      const n = JSON.parse(f.body.body.toString()).data.length;
+      log(`  ${name}: router ${n} models, ${(f.body.body.length / 1024).toFixed(1)} KB body`);
+      continue;
     }
     const naiveRes = await httpGet(naive.port, f.path, f.headers);
     const ids = (buf) => JSON.parse(buf.toString()).data.map((m) => m.id);
@@ -452,10 +473,24 @@ async function main() {
       ['b', ceiling, {}, 200, ROUNDS + 1],
       ['c', naive, {}, 200, ROUNDS],
     ],
+    filtered: [
+      ['a', router, {}, 200, ROUNDS + 1],
+      ['b', ceiling, {}, 200, ROUNDS + 1],
+    ],
+    rules: [
+      ['a', router, {}, 200, ROUNDS + 1],
+      ['b', ceiling, {}, 200, ROUNDS + 1],
+    ],
   };
   for (const [name, runs] of Object.entries(plan)) {
     const f = formats[name];
-    log(`\n1${name === 'openai' ? '+2' : ''}. Warm list throughput, ${name} format (${f.path})`);
+    const what =
+      name === 'filtered'
+        ? 'OpenAI list, filtered'
+        : name === 'rules'
+          ? `OpenAI list under ${ruleCount} rules`
+          : `${name} format`;
+    log(`\n1${name === 'openai' ? '+2' : ''}. Warm list throughput, ${what} (${f.path})`);
     for (const [, server, extra] of runs) {
       await load({ port: server.port, path: f.path, headers: { ...f.headers, ...extra }, duration: 1 });
     }
@@ -667,11 +702,17 @@ async function main() {
   section('joined');
 
   // --- Table --------------------------------------------------------------------------------
-  for (const name of ['openai', 'anthropic']) {
+  const LABELS = {
+    openai: 'OpenAI list',
+    anthropic: 'Anthropic list, limit=1000',
+    filtered: `OpenAI list, ${FILTERED_PATH.slice(FILTERED_PATH.indexOf('?'))}`,
+    rules: `OpenAI list under ${ruleCount} rules (include/exclude/overrides/extra/aliases)`,
+  };
+  for (const name of ['openai', 'anthropic', 'filtered', 'rules']) {
     const a = best[`${name}.a`];
     const b = best[`${name}.b`];
     const c = best[`${name}.c`];
-    const label = name === 'openai' ? 'OpenAI list' : 'Anthropic list, limit=1000';
+    const label = LABELS[name];
     row(
       1,
       `${label}: modelsRouter (a) vs ceiling (b)`,
@@ -681,15 +722,17 @@ async function main() {
       '≥ 0.90',
       a / b >= 0.9,
     );
-    row(
-      1,
-      `${label}: modelsRouter (a) vs naive (c)`,
-      fmtRps(a),
-      fmtRps(c),
-      fmtRatio(a / c),
-      '≥ 2.0',
-      a / c >= 2,
-    );
+    if (c !== undefined) {
+      row(
+        1,
+        `${label}: modelsRouter (a) vs naive (c)`,
+        fmtRps(a),
+        fmtRps(c),
+        fmtRatio(a / c),
+        '≥ 2.0',
+        a / c >= 2,
+      );
+    }
     const cpuA = cpuPerRequest[`${name}.a`];
     const cpuB = cpuPerRequest[`${name}.b`];
     row(
@@ -851,7 +894,7 @@ async function main() {
   );
 
   const table = markdownTable();
-  const cpuNote = ['openai', 'anthropic']
+  const cpuNote = ['openai', 'anthropic', 'filtered', 'rules']
     .map(
       (name) =>
         `${name}: ${['a', 'b', 'c', '304']

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   ANTHROPIC_HEADERS,
+  FILTERED_PATH,
   invoke,
   JSON_TYPE,
   loadExpress,
@@ -12,6 +13,7 @@ import {
   naiveCreated,
   PKG_URL,
   PROVIDER,
+  RULES,
 } from './common.mjs';
 
 const kind = process.argv[2];
@@ -44,7 +46,10 @@ if (kind === 'router') {
   const heapBefore = settledHeap();
   const catalog = createCatalog({ url: config.url, cacheDir: config.cacheDir ?? false });
   const router = modelsRouter({ provider: PROVIDER, catalog });
+  // The same catalog under the operator rules of common.mjs, for the rules row.
+  const ruled = modelsRouter({ provider: PROVIDER, catalog, ...RULES });
   app.use('/v1', router);
+  app.use('/rules/v1', ruled);
   if (config.warm !== false) {
     const warm = [
       await invoke(router, '/models'),
@@ -60,6 +65,9 @@ if (kind === 'router') {
       heapAfter: settledHeap(),
       source: warm[0].headers['x-models-source'],
     };
+    // Warmed after the heap reading, which stays the figure of one router.
+    const more = [await invoke(router, FILTERED_PATH.slice('/v1'.length)), await invoke(ruled, '/models')];
+    for (const r of more) if (r.status !== 200) throw new Error(`warm-up answered ${r.status}`);
   }
 
   let refresh;
@@ -94,17 +102,30 @@ if (kind === 'router') {
   // The same bytes as the router's answers, precomputed; nothing else happens per request.
   let openai = Buffer.alloc(0);
   let anthropic = Buffer.alloc(0);
+  // The filtered list is the one OpenAI-format request with a query; the rules row has its mount.
+  let filtered = Buffer.alloc(0);
+  let ruled = Buffer.alloc(0);
   const route = express.Router();
   route.get('/models', function ceiling(req, res) {
-    const body = req.headers['anthropic-version'] === undefined ? openai : anthropic;
+    const body =
+      req.headers['anthropic-version'] !== undefined ? anthropic : req.url === '/models' ? openai : filtered;
     res.setHeader('Content-Type', JSON_TYPE);
     res.setHeader('Content-Length', body.length);
     res.end(body);
   });
+  const rulesRoute = express.Router();
+  rulesRoute.get('/models', function ceilingRules(_req, res) {
+    res.setHeader('Content-Type', JSON_TYPE);
+    res.setHeader('Content-Length', ruled.length);
+    res.end(ruled);
+  });
   app.use('/v1', route);
+  app.use('/rules/v1', rulesRoute);
   commands.set('bodies', (bodies) => {
     openai = Buffer.from(bodies.openai, 'base64');
     anthropic = Buffer.from(bodies.anthropic, 'base64');
+    filtered = Buffer.from(bodies.filtered, 'base64');
+    ruled = Buffer.from(bodies.rules, 'base64');
     return true;
   });
 } else if (kind === 'naive') {

@@ -291,13 +291,13 @@ describe('everything else', () => {
   it('logs one info line per request with method, url, status and ms', async () => {
     const { logger, lines } = capturingLogger();
     const { app } = await proxyFor({}, { logger });
-    await request(app).get('/codex/v1/models?x=1').expect(200);
+    await request(app).get('/codex/v1/models?supports=vision').expect(200);
     await request(app).get('/missing').expect(404);
     const requests = lines.filter(
       (line): line is LogRecord & { url: string } => typeof line.url === 'string' && 'ms' in line,
     );
     expect(requests.map(({ method, url, status, level }) => ({ method, url, status, level }))).toEqual([
-      { method: 'GET', url: '/codex/v1/models?x=1', status: 200, level: 30 },
+      { method: 'GET', url: '/codex/v1/models?supports=vision', status: 200, level: 30 },
       { method: 'GET', url: '/missing', status: 404, level: 30 },
     ]);
     expect(typeof requests[0]?.ms).toBe('number');

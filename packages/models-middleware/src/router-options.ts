@@ -19,6 +19,7 @@ import { PACKAGE_NAME } from './package-name.js';
 import { type ModelRules, RULE_OPTION_KEYS, resolveRules } from './rule-options.js';
 import type { ModelCard, ModelFilter, ModelSet } from './types.js';
 import { FORMATS, type ResponseFormat } from './view/dialects.js';
+import { createListQueryReader, type ListQueryReader } from './view/list-filter.js';
 
 const ROUTER_OPTION_KEYS: ReadonlySet<string> = new Set([
   'provider',
@@ -43,6 +44,8 @@ export interface ResolvedRouterOptions {
   readonly fallback: ModelSet;
   /** The operator's include / exclude / overrides / extra / aliases. */
   readonly rules: ModelRules;
+  /** Reads the OpenAI list's filters (`?supports=`, ...), once per distinct query string. */
+  readonly listQuery: ListQueryReader;
 }
 
 export function resolveRouterOptions(o: Record<string, unknown>): ResolvedRouterOptions {
@@ -51,18 +54,28 @@ export function resolveRouterOptions(o: Record<string, unknown>): ResolvedRouter
     o.maxAgeSeconds === undefined
       ? DEFAULT_MAX_AGE_SECONDS
       : checkInteger('maxAgeSeconds', o.maxAgeSeconds, 0, 31_536_000);
+  const modes = o.modes === undefined ? DEFAULT_MODES : checkModes(o.modes);
+  const fallback = createModelSet(checkFallback(o.fallback, provider), 0);
+  const rules = resolveRules(o, provider);
+  // A listed card's mode: one the router lists, a custom or fallback model's own, or an override's.
+  const listedModes = new Set([
+    ...modes,
+    ...[...rules.extra, ...fallback.cards].map((card) => card.mode ?? 'chat'),
+    ...rules.overrides.flatMap((rule) => (typeof rule.patch.mode === 'string' ? [rule.patch.mode] : [])),
+  ]);
   return Object.freeze({
     provider,
     format: o.format === undefined ? 'auto' : checkOneOf('format', o.format, FORMATS),
     filter: Object.freeze({
       provider,
-      modes: o.modes === undefined ? DEFAULT_MODES : checkModes(o.modes),
+      modes,
       includeDeprecated:
         o.includeDeprecated === undefined ? false : checkBoolean('includeDeprecated', o.includeDeprecated),
     }),
     cacheControl: maxAge === 0 ? 'no-cache' : `public, max-age=${maxAge}`,
-    fallback: createModelSet(checkFallback(o.fallback, provider), 0),
-    rules: resolveRules(o, provider),
+    fallback,
+    rules,
+    listQuery: createListQueryReader({ provider, modes: listedModes }),
   });
 }
 

@@ -135,7 +135,9 @@ export interface ModelsRouter {
 
 /**
  * Answers `GET /models` and `GET /models/:id` relative to where it is mounted, in the OpenAI or
- * Anthropic shape. Options are validated here; a bad one throws TypeError/RangeError naming it.
+ * Anthropic shape. The OpenAI list takes filters (`?supports=`, `?min_context=`, `?mode=`, and
+ * `?provider=` under `provider: 'all'`; see `view/list-filter.ts`). Options are validated here;
+ * a bad one throws TypeError/RangeError naming it.
  */
 export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
   const o = checkObject(options, 'modelsRouter options');
@@ -150,7 +152,7 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
     const now = catalog.clock.now();
     if (view === undefined || view.models !== result.models || now >= view.validUntil) {
       const before = view;
-      view = createView(result.models, resolved.filter, resolved.fallback, now, resolved.rules);
+      view = createView(result.models, now, resolved);
       if (view.ruled.unresolved.length > 0 && (before === undefined || before.models !== view.models)) {
         logger.warn(
           { provider: resolved.provider, aliases: view.ruled.unresolved },

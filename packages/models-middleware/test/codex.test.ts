@@ -92,10 +92,15 @@ describe.each(EXPRESS_VERSIONS)('Codex dialect on %s', (_name, makeApp) => {
   it('keeps the OpenAI list for everyone else', async () => {
     const { app } = mount();
     for (const originator of [undefined, 'opencode', 'my-codex']) {
-      const req = request(app).get('/v1/models?client=0.1');
+      const req = request(app).get('/v1/models');
       if (originator !== undefined) req.set('originator', originator);
       const res = await req.expect(200);
       expect(res.body.object).toBe('list');
+      // A near miss of `client_version` is no Codex request: the OpenAI list refuses the parameter.
+      const near = request(app).get('/v1/models?client=0.1');
+      if (originator !== undefined) near.set('originator', originator);
+      const refused = await near.expect(400);
+      expect(refused.body.error).toMatchObject({ type: 'invalid_request_error', param: 'client' });
     }
   });
 

@@ -4,7 +4,8 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ModelCard } from '../types.js';
-import type { Reply } from './prepared.js';
+import type { ListQueryReader } from './list-filter.js';
+import type { ErrorReply, Reply } from './prepared.js';
 
 /** The cards one router shows for one catalog version on one day. */
 export interface Listing {
@@ -20,9 +21,20 @@ export interface Listing {
 
 /** One dialect's answers over one listing. Bodies are cached by the view, not here. */
 export interface DialectView {
-  /** The list; `query` is the raw query string without `?`. */
-  list(query: string): Reply;
+  /**
+   * The list a raw query string (without `?`) asks for, as a query string that is equal for every
+   * query asking for the same list (the view keeps one body per key), or the 4xx of a bad query.
+   */
+  listKey(query: string): string | ErrorReply;
+  /** The list a key from `listKey` names. */
+  list(key: string): Reply;
   one(id: string): Reply;
+}
+
+/** What a router fixes once for all its views. */
+export interface DialectSettings {
+  /** Reads the OpenAI list's filters (list-filter.ts). */
+  readonly listQuery: ListQueryReader;
 }
 
 /** What `auto` looks at to choose a dialect. */
@@ -37,5 +49,5 @@ export interface Dialect {
   detect(request: RequestFacts): boolean;
   /** The request headers `detect` reads, for `Vary`. */
   readonly vary: readonly string[];
-  create(listing: Listing): DialectView;
+  create(listing: Listing, settings: DialectSettings): DialectView;
 }

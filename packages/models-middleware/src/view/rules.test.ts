@@ -4,6 +4,7 @@ import { EXPECTED, FIXED_NOW, fixtureBytes } from '../../test/support/fixture.js
 import { createModelSet, parseDocument } from '../document.js';
 import { DEFAULT_MODES } from '../options.js';
 import { resolveRules } from '../rule-options.js';
+import { createListQueryReader } from './list-filter.js';
 import { applyRules } from './rules.js';
 import { selectFrom } from './select.js';
 import { createView } from './view.js';
@@ -11,6 +12,9 @@ import { createView } from './view.js';
 const models = parseDocument(fixtureBytes(), 'fixture');
 const filter = { provider: 'openai', modes: DEFAULT_MODES, includeDeprecated: false };
 const none = createModelSet([], 0);
+const listQuery = createListQueryReader({ provider: 'openai', modes: DEFAULT_MODES });
+const viewUnder = (rules: ReturnType<typeof resolveRules>) =>
+  createView(models, FIXED_NOW, { filter, fallback: none, rules, listQuery });
 
 const listed = (options: Record<string, unknown>, provider = 'openai') => {
   const ruled = applyRules(models, { ...filter, provider }, resolveRules(options, provider));
@@ -108,7 +112,7 @@ describe('rules over the fixture', () => {
 
   it('the view finds every listed id, and rules are applied once per view', () => {
     const rules = resolveRules({ aliases: { latest: 'gpt-5' }, extra: [{ id: 'mine' }] }, 'openai');
-    const view = createView(models, filter, none, FIXED_NOW, rules);
+    const view = viewUnder(rules);
     for (const card of view.listing.cards) expect(view.listing.find(card.id, false)).toBe(card);
     expect(view.listing.find('latest', false)?.description).toBe('Alias of gpt-5');
   });
@@ -129,7 +133,7 @@ describe('rules over the fixture', () => {
         fc.array(pattern, { maxLength: 4 }),
         (include, exclude) => {
           const rules = resolveRules({ include, exclude }, 'openai');
-          const view = createView(models, filter, none, FIXED_NOW, rules);
+          const view = viewUnder(rules);
           if (view.fallback) return;
           for (const card of view.listing.cards) {
             expect(plain.has(card.id)).toBe(true);

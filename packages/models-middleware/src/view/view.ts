@@ -1,14 +1,16 @@
 /**
  * The view: for one catalog version on one day, the listing a router shows and every body it
- * sends, serialised once with its ETag. Bodies are kept in one bounded LRU (lists, pages by raw
- * query, retrieves); errors are never kept. A new catalog version, or the day a listed model
+ * sends, serialised once with its ETag. Bodies are kept in one bounded LRU (lists by the
+ * dialect's list key and by raw query, retrieves by id); errors are never kept. Raw queries asking
+ * for the same list (`supports=a,b` and `supports=b,a`) share its one body, hence its ETag. A new catalog version, or the day a listed model
  * changes lifecycle, gets a new view.
  */
 import { LRUCache } from 'lru-cache';
 import type { ModelRules } from '../rule-options.js';
 import type { ModelFilter, ModelSet } from '../types.js';
 import { DIALECTS, type DialectName } from './dialects.js';
-import type { DialectView, Listing } from './listing.js';
+import { MAX_KEPT_QUERY_LENGTH } from './list-filter.js';
+import type { DialectSettings, DialectView, Listing } from './listing.js';
 import { isErrorReply, type PreparedBody, type Reply } from './prepared.js';
 import { applyRules, type RuledModels } from './rules.js';
 import { lifecycleOf, selectFrom, utcDay } from './select.js';
@@ -30,14 +32,17 @@ export interface View {
   reply(dialect: DialectName, id: string | undefined, query: string): Reply;
 }
 
-/** The view of the catalog's models under `filter`, or of the fallback set when it lists none. */
-export function createView(
-  models: ModelSet,
-  filter: ModelFilter,
-  fallback: ModelSet,
-  nowMs: number,
-  rules: ModelRules,
-): View {
+/** What a router fixes once for all its views. */
+export interface ViewSettings extends DialectSettings {
+  readonly filter: ModelFilter;
+  /** The router's `fallback` cards. */
+  readonly fallback: ModelSet;
+  readonly rules: ModelRules;
+}
+
+/** The view of the catalog's models under the router's filter, or of the fallback set when it lists none. */
+export function createView(models: ModelSet, nowMs: number, settings: ViewSettings): View {
+  const { filter, fallback, rules } = settings;
   const ruled = applyRules(models, filter, rules);
   const selection = selectFrom(ruled.cards, ruled.candidate, filter.includeDeprecated, nowMs);
   const today = utcDay(nowMs);
@@ -48,7 +53,7 @@ export function createView(
       today,
       find: (id) => fallback.byId.get(id),
     };
-    return viewOf(models, true, Number.POSITIVE_INFINITY, listing, ruled);
+    return viewOf(models, true, Number.POSITIVE_INFINITY, listing, ruled, settings);
   }
   const listing: Listing = {
     cards: selection.cards,
@@ -61,7 +66,7 @@ export function createView(
       return shown ? card : undefined;
     },
   };
-  return viewOf(models, false, selection.validUntil, listing, ruled);
+  return viewOf(models, false, selection.validUntil, listing, ruled, settings);
 }
 
 function viewOf(
@@ -70,6 +75,7 @@ function viewOf(
   validUntil: number,
   listing: Listing,
   ruled: RuledModels,
+  settings: DialectSettings,
 ): View {
   const bodies = new LRUCache<string, PreparedBody>({ max: MAX_PREPARED_BODIES });
   const dialects = new Map<DialectName, DialectView>();
@@ -85,12 +91,27 @@ function viewOf(
       if (cached !== undefined) return cached;
       let answers = dialects.get(dialect);
       if (answers === undefined) {
-        answers = DIALECTS[dialect].create(listing);
+        answers = DIALECTS[dialect].create(listing, settings);
         dialects.set(dialect, answers);
       }
-      const reply = id === undefined ? answers.list(query) : answers.one(id);
-      if (!isErrorReply(reply)) bodies.set(key, reply);
-      return reply;
+      if (id !== undefined) {
+        const reply = answers.one(id);
+        if (!isErrorReply(reply)) bodies.set(key, reply);
+        return reply;
+      }
+      const listKey = answers.listKey(query);
+      if (typeof listKey !== 'string') return listKey;
+      const shared = `${dialect}?${listKey}`;
+      let body = shared === key ? undefined : bodies.get(shared);
+      if (body === undefined) {
+        const reply = answers.list(listKey);
+        if (isErrorReply(reply)) return reply;
+        body = reply;
+        bodies.set(shared, body);
+      }
+      // The raw query names the body too, so the next request finds it in one lookup.
+      if (shared !== key && query.length <= MAX_KEPT_QUERY_LENGTH) bodies.set(key, body);
+      return body;
     },
   };
 }

@@ -34,6 +34,8 @@ export const anthropicDialect: Dialect = {
       return items;
     };
     return {
+      // Cursors and pages are many and cheap: a body per raw query.
+      listKey: (query) => query,
       list(query: string): Reply {
         const parsed = parsePageQuery(query === '' ? {} : parseQuery(query));
         if (!parsed.ok) return badRequest(parsed.message);

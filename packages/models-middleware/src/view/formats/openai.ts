@@ -4,8 +4,9 @@
  * several read window sizes (`context_length`, `max_input_tokens`) from them.
  */
 import type { ModelCard } from '../../types.js';
+import { filterCards, type ReadListQuery } from '../list-filter.js';
 import type { Dialect } from '../listing.js';
-import { prepareBody } from '../prepared.js';
+import { type ErrorReply, prepareBody } from '../prepared.js';
 
 /** A `ModelCard` as it goes on the wire: OpenAI's four fields first, then what LiteLLM knows. */
 export interface OpenAIModel extends ModelCard {}
@@ -97,9 +98,16 @@ export function openaiModelNotFound(id: string): OpenAIErrorBody {
 export const openaiDialect: Dialect = {
   detect: () => true,
   vary: [],
-  create(listing) {
+  create(listing, { listQuery }) {
     return {
-      list: () => prepareBody(openaiList(listing.cards)),
+      listKey(query) {
+        const read = listQuery(query);
+        return read.ok ? read.key : rejected(read);
+      },
+      list(key) {
+        const read = listQuery(key);
+        return read.ok ? prepareBody(openaiList(filterCards(listing.cards, read.filter))) : rejected(read);
+      },
       one(id) {
         const card = listing.find(id, false);
         return card === undefined
@@ -109,3 +117,8 @@ export const openaiDialect: Dialect = {
     };
   },
 };
+
+/** A query the list filters refuse: OpenAI's 400, naming the parameter. */
+function rejected(read: Extract<ReadListQuery, { ok: false }>): ErrorReply {
+  return { status: 400, error: openaiError(read.message, 'invalid_request_error', read.param, read.code) };
+}
