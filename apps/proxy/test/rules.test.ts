@@ -152,6 +152,16 @@ describe('claude_api plugin with rules (Anthropic shape)', () => {
   });
 });
 
+describe('catalog sharing', () => {
+  it('plugins with different rules still share one catalog: rules belong to the router', async () => {
+    const [codex, claude] = proxy.plugins;
+    expect(codex?.router.catalog).toBe(claude?.router.catalog);
+    await request(proxy.app).get('/codex/v1/models').expect(200);
+    await request(proxy.app).get('/claude/v1/models').set(ANTHROPIC).expect(200);
+    expect(upstream.requests).toHaveLength(1);
+  });
+});
+
 describe('unresolved aliases', () => {
   it('are reported once as a warning and in /health, per plugin', async () => {
     await request(proxy.app).get('/codex/v1/models').expect(200);
