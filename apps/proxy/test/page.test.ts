@@ -28,6 +28,7 @@ type PluginName = (typeof PLUGINS)[number];
 interface Card {
   readonly id: string;
   readonly created: number;
+  readonly deprecation_date?: string;
   readonly context_length?: number;
   readonly max_input_tokens?: number;
   readonly pricing?: { readonly prompt?: string; readonly completion?: string };
@@ -359,6 +360,55 @@ describe('GET / (the catalog page)', () => {
     expect(upstream.count).toBe(before + 1);
     expect(await secret.inputValue()).toBe('');
     await page.locator('html[data-state="ready"]').waitFor({ state: 'attached' });
+  });
+
+  it("shows each card's deprecation date as a badge, and the catalog's age, by the clock the API uses", async () => {
+    // An earlier date, when models since deprecated were still listed; the browser's clock agrees.
+    const early = Date.parse('2025-06-01T12:00:00Z');
+    let now = early;
+    const config = testConfig(upstream.url, await dirs.make(), { SERVER__PORT: '0' });
+    const server = await startServer(config, {
+      logger: pino({ level: 'silent' }),
+      clock: { now: () => now },
+    });
+    try {
+      await server.ready;
+      now += 5 * 60_000;
+      const cards = [...(await cardsOf(server, '/codex/v1')), ...(await cardsOf(server, '/claude/v1'))];
+      const dated = cards.filter((card) => typeof card.deprecation_date === 'string');
+      expect(dated.length).toBeGreaterThan(0);
+
+      const context = await browser.newContext();
+      contexts.push(context);
+      await context.clock.setFixedTime(now);
+      const page = await context.newPage();
+      await page.goto(`${server.url}/`);
+      await page.locator('html[data-state="ready"]').waitFor({ state: 'attached' });
+      const badges = await page.locator('tbody tr').evaluateAll((rows) =>
+        rows.flatMap((row) => {
+          const badge = row.querySelector('.badge');
+          return badge === null ? [] : [`${row.getAttribute('data-id')}: ${badge.textContent}`];
+        }),
+      );
+      expect(badges.sort()).toEqual(
+        dated.map((card) => `${card.id}: deprecates ${card.deprecation_date}`).sort(),
+      );
+      expect(await page.locator('li.catalog[data-plugin="codex"] [data-field="age"]').textContent()).toBe(
+        '5 min ago',
+      );
+
+      // Seen on a later day, the same cards are past their date.
+      const later = await browser.newContext();
+      contexts.push(later);
+      await later.clock.setFixedTime(Date.parse('2030-01-01T00:00:00Z'));
+      const laterPage = await later.newPage();
+      await laterPage.goto(`${server.url}/`);
+      await laterPage.locator('html[data-state="ready"]').waitFor({ state: 'attached' });
+      expect(await laterPage.locator('.badge.deprecated').count()).toBe(dated.length);
+      expect(await laterPage.locator('.badge.deprecating').count()).toBe(0);
+    } finally {
+      await server.close();
+    }
   });
 
   it('writes a screenshot under test/output', async () => {
