@@ -287,8 +287,9 @@ async function copy(text) {
   if (!ok) throw new Error('the browser refused to copy');
 }
 
+/** Said by screen readers, shown to no one: the outcome of a copy. */
 function announce(text) {
-  $('#summary').textContent = text;
+  $('#announcer').textContent = text;
 }
 
 async function onTableClick(event) {

@@ -335,7 +335,8 @@ describe('GET / (the catalog page)', () => {
     const id = api.claude_api[0]?.id ?? '';
     await page.locator(`tr[data-id="${id}"] button.copy`).click();
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(id);
-    expect(await page.locator('#summary').textContent()).toBe(`Copied ${id}.`);
+    expect(await page.locator('#announcer').textContent()).toBe(`Copied ${id}.`);
+    expect(await page.locator(`tr[data-id="${id}"] button.copy`).textContent()).toBe(`Copied ${id}`);
     expect(problems).toEqual([]);
   });
 
@@ -419,6 +420,8 @@ describe('GET / (the catalog page)', () => {
     expect((await stat(file)).size).toBeGreaterThan(10_000);
     const phone = await open(healthy, { width: 390, colorScheme: 'dark' });
     await phone.page.screenshot({ path: `${OUTPUT_DIR}catalog-page-phone-dark.png` });
-    expect([...problems, ...phone.problems]).toEqual([]);
+    const down = await open(degraded, { colorScheme: 'dark' });
+    await down.page.screenshot({ path: `${OUTPUT_DIR}catalog-page-degraded-dark.png` });
+    expect([...problems, ...phone.problems, ...down.problems]).toEqual([]);
   });
 });
