@@ -353,6 +353,16 @@ async function reload() {
 }
 
 function wire() {
+  $('#filters .capabilities').append(
+    ...CAPABILITIES.map((capability) =>
+      el(
+        'label',
+        {},
+        el('input', { type: 'checkbox', name: 'capability', value: capability.key }),
+        ` ${capability.label}`,
+      ),
+    ),
+  );
   $('#filters').addEventListener('input', () => {
     readFilters();
     renderTables();

@@ -11,7 +11,7 @@ export const CAPABILITIES = Object.freeze([
   { key: 'tools', field: 'supports_function_calling', label: 'Tools' },
   { key: 'reasoning', field: 'supports_reasoning', label: 'Reasoning' },
   { key: 'caching', field: 'supports_prompt_caching', label: 'Prompt caching' },
-  { key: 'pdf', field: 'supports_pdf_input', label: 'PDF' },
+  { key: 'pdf', field: 'supports_pdf_input', label: 'PDF input' },
 ]);
 
 /**
