@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { modelsRouter } from '@ccproxy/models-middleware';
 import express, { type Express } from 'express';
 import { type Logger as PinoLogger, pino } from 'pino';
+import { catalogPage } from './catalog-page.js';
 import { createPluginCatalogs } from './catalogs.js';
 import type { ProxyConfig } from './config.js';
 import { PLUGIN_NAMES } from './config-schema.js';
@@ -64,18 +65,21 @@ export function createApp(config: ProxyConfig, deps: AppDeps = {}): ProxyApp {
   app.disable('x-powered-by');
   app.use(requestLogger(logger));
 
-  const started = performance.now();
-  const health = (): HealthReport => healthReport(config, plugins, started);
-  app.get('/health', function healthHandler(_req, res) {
-    res.set('Cache-Control', 'no-store').json(health());
-  });
-  app.get('/metrics', metrics.handler);
   const secret =
     deps.refreshSecret === undefined ? refreshSecretFromEnv() : (deps.refreshSecret ?? undefined);
   const refreshPaths = mountRefreshRoutes(app, plugins, secret, logger.child({ component: 'refresh' }));
   if (refreshPaths.length > 0)
     logger.info({ paths: refreshPaths }, `models refresh endpoint: POST ${refreshPaths.join(', ')}`);
+
+  const started = performance.now();
+  const health = (): HealthReport => healthReport(config, plugins, started, refreshPaths);
+  app.get('/health', function healthHandler(_req, res) {
+    res.set('Cache-Control', 'no-store').json(health());
+  });
+  app.get('/metrics', metrics.handler);
   for (const plugin of plugins) app.use(plugin.mount, plugin.router);
+  // After the routers: a models request never looks at the file system.
+  app.use(catalogPage());
 
   const anthropicMounts = plugins
     .filter((plugin) => plugin.provider === 'anthropic')

@@ -8,6 +8,7 @@ import type { CatalogSource, CatalogStatus, CodexStatus } from '@ccproxy/models-
 import type { ProxyConfig } from './config.js';
 import { PLUGIN_NAMES, type PluginName } from './config-schema.js';
 import { type MountedPlugin, PLUGINS } from './plugins.js';
+import { refreshPathOf } from './refresh-route.js';
 
 interface PluginHealth {
   readonly enabled: boolean;
@@ -23,6 +24,8 @@ interface PluginHealth {
   readonly catalog?: CatalogStatus;
   /** The codex plugin only: where Codex's own entries come from, and why Codex gets none when it does. */
   readonly codex?: CodexStatus;
+  /** `POST` here (with the refresh secret) refreshes the plugin's catalog; absent when the endpoint is off. */
+  readonly refreshPath?: string;
   /** Why the plugin's status could not be read (the report is then `degraded`). */
   readonly error?: string;
 }
@@ -34,11 +37,15 @@ export interface HealthReport {
   readonly plugins: Record<PluginName, PluginHealth>;
 }
 
-/** The report for the mounted plugins of an app started at `startedMs` (performance.now()). */
+/**
+ * The report for the mounted plugins of an app started at `startedMs` (performance.now()), whose
+ * refresh endpoint, if any, answers at `refreshPaths` (what `mountRefreshRoutes` returned).
+ */
 export function healthReport(
   config: ProxyConfig,
   plugins: readonly MountedPlugin[],
   startedMs: number,
+  refreshPaths: readonly string[] = [],
 ): HealthReport {
   let degraded = false;
   const report = {} as Record<PluginName, PluginHealth>;
@@ -60,6 +67,7 @@ export function healthReport(
       continue;
     }
     if (status.catalog.lastError !== null || status.catalog.disk === 'degraded') degraded = true;
+    const refreshPath = refreshPathOf(name);
     report[name] = {
       enabled: true,
       mount: mounted.mount,
@@ -69,6 +77,7 @@ export function healthReport(
       lastAnswer: status.source,
       catalog: status.catalog,
       ...(name === 'codex' && { codex: status.codex }),
+      ...(refreshPaths.includes(refreshPath) && { refreshPath }),
     };
   }
   return {

@@ -17,6 +17,11 @@ export function refreshSecretFromEnv(env: NodeJS.ProcessEnv = process.env): stri
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
+/** The path that refreshes one plugin's catalog, when the endpoint is mounted. */
+export function refreshPathOf(plugin: string): string {
+  return `${REFRESH_PATH}/${plugin}`;
+}
+
 interface RefreshablePlugin {
   readonly name: string;
   readonly router: { readonly catalog: Catalog };
@@ -43,7 +48,7 @@ export function mountRefreshRoutes(
       handler = refreshHandler({ catalog, secret, logger });
       handlers.set(catalog, handler);
     }
-    const path = `${REFRESH_PATH}/${plugin.name}`;
+    const path = refreshPathOf(plugin.name);
     app.post(path, handler);
     paths.push(path);
   }

@@ -56,8 +56,9 @@ export async function startServer(config: ProxyConfig, deps: ServerDeps = {}): P
       url,
       config: config.file,
       mounts: proxy.plugins.map((plugin) => `${plugin.name}=${plugin.mount}`),
+      page: `${url}/`,
     },
-    `listening on ${url}`,
+    `listening on ${url}; catalog page: ${url}/`,
   );
 
   let stopping = false;

@@ -50,6 +50,21 @@ describe(`POST ${REFRESH_PATH}`, () => {
     await request(app).post(REFRESH_PATH).set('Authorization', `Bearer ${SECRET}`).expect(404);
     await request(app).post(`${REFRESH_PATH}/codex`).set('Authorization', `Bearer ${SECRET}`).expect(404);
     expect(upstream.count).toBe(0);
+    // /health names no refresh path either, so the catalog page shows no refresh button.
+    const health = await request(app).get('/health').expect(200);
+    expect(health.body.plugins.codex).not.toHaveProperty('refreshPath');
+    expect(health.body.plugins.claude_api).not.toHaveProperty('refreshPath');
+  });
+
+  it("/health names each plugin's refresh path when the endpoint is on", async () => {
+    const { app } = await proxyFor({ refreshSecret: SECRET });
+    const health = await request(app).get('/health').expect(200);
+    expect(health.body.plugins.codex.refreshPath).toBe(`${REFRESH_PATH}/codex`);
+    expect(health.body.plugins.claude_api.refreshPath).toBe(`${REFRESH_PATH}/claude_api`);
+    await request(app)
+      .post(health.body.plugins.codex.refreshPath)
+      .set('Authorization', `Bearer ${SECRET}`)
+      .expect(200);
   });
 
   it(`takes the secret from $${REFRESH_SECRET_ENV}; unset or empty means off`, async () => {

@@ -27,9 +27,9 @@ describe('startServer', () => {
     try {
       expect(running.port).toBeGreaterThan(0);
       expect(running.url).toBe(`http://127.0.0.1:${running.port}`);
-      expect(lines.find((line) => line.msg === `listening on ${running.url}`)).toMatchObject({
-        port: running.port,
-      });
+      expect(
+        lines.find((line) => line.msg === `listening on ${running.url}; catalog page: ${running.url}/`),
+      ).toMatchObject({ port: running.port, page: `${running.url}/` });
       await running.ready;
       const codex = await fetch(`${running.url}/codex/v1/models`);
       expect(((await codex.json()) as { data: unknown[] }).data).toHaveLength(EXPECTED.openai);
