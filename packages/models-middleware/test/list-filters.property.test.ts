@@ -3,12 +3,12 @@ import express from 'express';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARD_FLAGS } from '../src/card.js';
-import { type Catalog, createCatalog } from '../src/catalog/catalog.js';
+import type { Catalog } from '../src/catalog/catalog.js';
 import { type ModelsRouter, type ModelsRouterOptions, modelsRouter } from '../src/router.js';
 import type { ModelCard } from '../src/types.js';
-import { ManualClock } from './support/clock.js';
-import { FIXED_NOW, fixtureBytes, fixtureDocument } from './support/fixture.js';
+import { fixtureBytes, fixtureDocument } from './support/fixture.js';
 import { closeServer, listen, send } from './support/http.js';
+import { fixtureCatalog } from './support/rig.js';
 import { FakeUpstream } from './support/upstream.js';
 
 /** `FC_RUNS=500` for a deeper search; the default keeps the suite at a few seconds. */
@@ -97,12 +97,7 @@ describe('list filter properties', () => {
 
   beforeAll(async () => {
     upstream = await new FakeUpstream(fixtureBytes()).start();
-    catalog = createCatalog({
-      url: upstream.url,
-      store: new Map(),
-      clock: new ManualClock(FIXED_NOW),
-      snapshot: false,
-    });
+    catalog = fixtureCatalog(upstream.url);
     await catalog.get();
     const app = express();
     app.use('/v1', (req, res, next) => (current as ModelsRouter)(req, res, next));

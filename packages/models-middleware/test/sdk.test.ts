@@ -3,11 +3,11 @@ import Anthropic from '@anthropic-ai/sdk';
 import express from 'express';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Catalog, createCatalog } from '../src/catalog/catalog.js';
+import type { Catalog } from '../src/catalog/catalog.js';
 import { modelsRouter } from '../src/router.js';
-import { ManualClock } from './support/clock.js';
-import { EXPECTED, FIXED_NOW, fixtureBytes } from './support/fixture.js';
+import { EXPECTED, fixtureBytes } from './support/fixture.js';
 import { closeServer, listen } from './support/http.js';
+import { fixtureCatalog } from './support/rig.js';
 import { FakeUpstream } from './support/upstream.js';
 
 /** The official SDKs, pointed at a real server on 127.0.0.1:0 that mounts the router like a proxy. */
@@ -19,12 +19,7 @@ describe('official SDKs accept the output', () => {
 
   beforeAll(async () => {
     upstream = await new FakeUpstream(fixtureBytes()).start();
-    catalog = createCatalog({
-      url: upstream.url,
-      store: new Map(),
-      clock: new ManualClock(FIXED_NOW),
-      snapshot: false,
-    });
+    catalog = fixtureCatalog(upstream.url);
     const app = express();
     app.use('/openai/v1', modelsRouter({ provider: 'openai', catalog }));
     app.use('/anthropic/v1', modelsRouter({ provider: 'anthropic', catalog }));

@@ -4,7 +4,7 @@
  * wins), the custom models, and the aliases. Done once per view, so bodies are still built once
  * per catalog version (and day) and rule set.
  */
-import { stripDate } from '../date-in-id.js';
+import { createdOf, newestTwins } from '../dated-twins.js';
 import type { ModelRules } from '../rule-options.js';
 import type { ModelCard, ModelFilter, ModelSet } from '../types.js';
 import { matchesAny } from './id-pattern.js';
@@ -53,13 +53,16 @@ export function applyRules(models: ModelSet, filter: ModelFilter, rules: ModelRu
     marks.set(card.id, 'custom');
   }
   const unresolved: string[] = [];
+  // Built once, and only when an alias points at an undated model.
+  let twinMap: Map<string, ModelCard> | undefined;
+  const twins = (): Map<string, ModelCard> => (twinMap ??= newestTwins(models.cards));
   for (const [alias, target] of rules.aliases) {
     const card = listed.has(target) ? byId.get(target) : undefined;
     if (card === undefined) {
       unresolved.push(alias);
       continue;
     }
-    byId.set(alias, aliasCard(alias, card, models.cards));
+    byId.set(alias, aliasCard(alias, card, twins));
     listed.add(alias);
     marks.set(alias, 'alias');
   }
@@ -96,19 +99,11 @@ function overridden(card: ModelCard, rules: ModelRules): ModelCard {
  * target's, or, for an undated target (`claude-sonnet-4-5`), that of its newest dated twin
  * (`claude-sonnet-4-5-20250929`), so an alias sorts and reads as new as what it points at.
  */
-function aliasCard(alias: string, target: ModelCard, pool: readonly ModelCard[]): ModelCard {
+function aliasCard(alias: string, target: ModelCard, twins: () => ReadonlyMap<string, ModelCard>): ModelCard {
   return Object.freeze({
     ...target,
     id: alias,
-    created: target.created > 0 ? target.created : twinCreated(target.id, pool),
+    created: createdOf(target) || createdOf(twins().get(target.id)),
     description: target.description ?? `Alias of ${target.id}`,
   });
-}
-
-/** The newest release date among `id`'s dated twins, 0 when it has none. */
-function twinCreated(id: string, pool: readonly ModelCard[]): number {
-  let newest = 0;
-  for (const card of pool)
-    if (card.created > newest && card.id !== id && stripDate(card.id) === id) newest = card.created;
-  return newest;
 }

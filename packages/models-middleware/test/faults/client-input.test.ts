@@ -2,13 +2,13 @@ import http, { type Server } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Catalog, createCatalog } from '../../src/catalog/catalog.js';
+import type { Catalog } from '../../src/catalog/catalog.js';
 import { type ModelsRouter, modelsRouter } from '../../src/router.js';
 import { IGNORED_PARAMETERS } from '../../src/view/list-filter.js';
 import { EXPRESS_VERSIONS } from '../support/app.js';
-import { ManualClock } from '../support/clock.js';
-import { FIXED_NOW, fixtureBytes } from '../support/fixture.js';
+import { fixtureBytes } from '../support/fixture.js';
 import { closeServer, listen, type RawRequest, type RawResponse, send } from '../support/http.js';
+import { fixtureCatalog } from '../support/rig.js';
 import { FakeUpstream } from '../support/upstream.js';
 
 /** `FC_RUNS=5000` for a deeper search; 300 keeps the suite fast. */
@@ -214,12 +214,7 @@ describe.each(EXPRESS_VERSIONS)('client input on %s', (_name, makeApp) => {
 
   beforeAll(async () => {
     upstream = await new FakeUpstream(fixtureBytes()).start();
-    catalog = createCatalog({
-      url: upstream.url,
-      store: new Map(),
-      clock: new ManualClock(FIXED_NOW),
-      snapshot: false,
-    });
+    catalog = fixtureCatalog(upstream.url);
     routers = [
       modelsRouter({ provider: 'openai', catalog, fallback: [{ id: 'gpt-fallback' }] }),
       modelsRouter({ provider: 'anthropic', catalog, fallback: [{ id: 'claude-fallback' }] }),

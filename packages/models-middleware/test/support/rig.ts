@@ -70,3 +70,8 @@ export const errOf = (line: LogLine): Error | undefined => (line.obj as { err?: 
 
 export const warnings = (r: Rig, pattern: RegExp): LogLine[] =>
   r.logger.at('warn').filter((line) => pattern.test(line.msg ?? ''));
+
+/** A catalog over `url` (a fake upstream) with a memory store, the fixture's clock and no snapshot. */
+export function fixtureCatalog(url: string): Catalog {
+  return createCatalog({ url, store: new Map(), clock: new ManualClock(FIXED_NOW), snapshot: false });
+}

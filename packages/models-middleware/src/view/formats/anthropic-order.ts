@@ -10,6 +10,7 @@
  * in code-unit order, so an alias sits right before its dated twin and input order never matters.
  */
 import { stripDate } from '../../date-in-id.js';
+import { createdOf, newestTwins } from '../../dated-twins.js';
 import type { ModelCard } from '../../types.js';
 import { claudeParts } from './display-name.js';
 
@@ -55,21 +56,6 @@ export function newestFirst(cards: readonly ModelCard[], pool: readonly ModelCar
 function dropUndefined(entry: Ordered): Ordered {
   const { twin, after, ...rest } = entry;
   return { ...rest, ...(twin && { twin }), ...(after && { after }) };
-}
-
-function createdOf(card: ModelCard | undefined): number {
-  return card !== undefined && Number.isFinite(card.created) && card.created > 0 ? card.created : 0;
-}
-
-/** For every undated id of the pool, its newest dated twin (`x` -> `x-20250101`). */
-function newestTwins(pool: readonly ModelCard[]): Map<string, ModelCard> {
-  const twins = new Map<string, ModelCard>();
-  for (const card of pool) {
-    const group = stripDate(card.id);
-    if (group === card.id || createdOf(card) === 0) continue;
-    if (createdOf(card) > createdOf(twins.get(group))) twins.set(group, card);
-  }
-  return twins;
 }
 
 /**
