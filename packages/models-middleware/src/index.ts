@@ -36,6 +36,7 @@ export {
   type RefreshStartedEvent,
   type RetrieveServedEvent,
   type ServedFormat,
+  type StoreAdoptedEvent,
   type StoreDegradedEvent,
   type StoreRecoveredEvent,
 } from './events.js';
