@@ -48,7 +48,7 @@ export function createApp(config: ProxyConfig, deps: AppDeps = {}): ProxyApp {
 
   const enabled = PLUGIN_NAMES.map((name) => config.plugins[name]).filter((plugin) => plugin.enabled);
   // Plugins with the same source settings get one catalog: one upstream fetch per refresh.
-  const catalogs = createPluginCatalogs(enabled, shared);
+  const catalogs = createPluginCatalogs(enabled, shared, config.cache);
   const plugins: MountedPlugin[] = enabled.map(({ name, mount }) => {
     const router = modelsRouter(routerOptions(name, catalogs.of(name)));
     return Object.freeze({ name, provider: PLUGINS[name].provider, mount, router });

@@ -17,6 +17,7 @@ import { readNewer, writeIfNewer } from './disk-sync.js';
 import { answerOf, type CatalogEntry, type CatalogResult, FALLBACK_RESULT } from './entry.js';
 import { jittered } from './jitter.js';
 import { type StoreLease, storeLease } from './lease.js';
+import type { LeaseKind } from './lease-io.js';
 import { type LeadOutcome, RefreshScheduler } from './refresh.js';
 import { SnapshotTier } from './snapshot.js';
 import { CatalogStore, type StoreState } from './store.js';
@@ -57,6 +58,12 @@ export interface CatalogStatus {
   readonly disk: StoreState;
   /** The last store failure, while the tier is not `ok`. */
   readonly diskError: string | null;
+  /**
+   * How processes sharing the store elect the one that refreshes: `redis` (`SET NX PX`), `sqlite`
+   * (a row with an expiry), `best-effort` (any other Keyv store: get, then set), `none` (a Map,
+   * one process); `null` until the store is first used, or with it off.
+   */
+  readonly lease: LeaseKind | null;
 }
 
 /** A LiteLLM catalog behind its cache tiers. Shared by any number of routers. */
@@ -252,6 +259,7 @@ class ModelCatalog implements Catalog {
       refreshing: this.#refresh.running,
       disk,
       diskError: disk === 'ok' ? null : (this.#store.lastError?.message ?? null),
+      lease: this.#store.lease,
     };
   }
 

@@ -15,6 +15,7 @@ export interface RedisClientLike {
   connect(): Promise<unknown>;
   subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
   on(event: 'error', listener: (error: unknown) => void): unknown;
+  on(event: 'ready', listener: () => void): unknown;
   destroy?(): void;
   disconnect?(): Promise<unknown>;
 }
@@ -23,7 +24,7 @@ export interface RedisClientLike {
 export interface RedisStore {
   /** The connected client (the adapter connects it lazily, as its own calls do). */
   client(): Promise<RedisClientLike>;
-  /** `false` while the client is reconnecting after a loss: a call now would wait in its offline queue. */
+  /** `false` while the client retries after a failure: a call now would wait in its offline queue. */
   readonly ready: boolean;
   /** The raw Redis key of a Keyv-level key, as the adapter would write it. */
   rawKey(key: string): string;
@@ -49,8 +50,15 @@ export function redisStoreOf(adapter: unknown): RedisStore | undefined {
   const held = store.client;
   if (!isRedisClient(held)) return undefined;
   const separator = typeof store.keyPrefixSeparator === 'string' ? store.keyPrefixSeparator : '::';
-  /** A client seen ready once, then open but not ready, is reconnecting (not connecting the first time). */
-  let seenReady = false;
+  // Failing from its last error to its next `ready`: a client that never connected (a wrong
+  // host) or lost its server (an outage) is then open but not ready, and retrying on its own.
+  let failing = false;
+  held.on('error', () => {
+    failing = true;
+  });
+  held.on('ready', () => {
+    failing = false;
+  });
   return {
     client: async () => {
       const client = typeof store.getClient === 'function' ? await store.getClient() : held;
@@ -59,8 +67,7 @@ export function redisStoreOf(adapter: unknown): RedisStore | undefined {
     },
     get ready() {
       const current = store.client as RedisClientLike;
-      if (current.isReady === true) seenReady = true;
-      return !(seenReady && current.isOpen === true && current.isReady === false);
+      return !(failing && current.isOpen === true && current.isReady === false);
     },
     rawKey: (key) =>
       typeof store.namespace === 'string' && store.namespace !== ''

@@ -140,6 +140,7 @@ export class CatalogStore {
   /** Errors the store emitted; a call during which one was emitted counts as failed. */
   #errors = 0;
   #emitted: unknown;
+  #leaseKind: LeaseKind | null = null;
 
   constructor(options: StoreOptions) {
     this.#options = options;
@@ -209,11 +210,9 @@ export class CatalogStore {
     );
   }
 
-  /** How the lease is taken once the store is open: `undefined` before, or with the tier off. */
-  async leaseKind(): Promise<LeaseKind | undefined> {
-    if (this.#state === 'off') return undefined;
-    this.#opened ??= this.#open();
-    return (await this.#opened)?.lease.kind;
+  /** How the lease is taken, once the store is open; `null` before, or with the tier off. */
+  get lease(): LeaseKind | null {
+    return this.#state === 'off' ? null : this.#leaseKind;
   }
 
   async close(): Promise<void> {
@@ -308,6 +307,7 @@ export class CatalogStore {
               logger.debug({ err: error }, 'models cache announcements: the subscriber reported an error'),
             )
           : undefined;
+      this.#leaseKind = lease.kind;
       return { keyv, owned, io, keyOf, lease, redis, announcer };
     } catch (error) {
       // A directory that cannot be created now may be later: open again after the delay.

@@ -173,7 +173,7 @@ describe('a fleet sharing Redis', () => {
     // The client's own reconnect backoff (@keyv/redis: up to 2 s), then the retry delay and a look.
     expect(healedMs).toBeLessThan(2_000 + storeRetryDelayMs + 150 + 1_000);
     const statuses = await Promise.all(members.map((m) => (fleet as Fleet).status(m)));
-    expect(statuses.map((s) => [s.disk, s.diskError])).toEqual(Array(3).fill(['ok', null]));
+    expect(statuses.map((s) => [s.disk, s.diskError, s.lease])).toEqual(Array(3).fill(['ok', null, 'redis']));
   });
 
   it("never reads or overwrites another application's keys on the same Redis", async () => {

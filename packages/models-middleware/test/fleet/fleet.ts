@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import type { CatalogStatus } from '../../src/catalog/catalog.js';
 import type { CatalogOptions } from '../../src/options.js';
 
 const WORKER = fileURLToPath(new URL('./fleet-worker.mjs', import.meta.url));
@@ -122,10 +123,10 @@ export class Fleet {
     return Promise.all(this.#members.map((_, index) => this.get(index)));
   }
 
-  async status(index: number): Promise<{ disk: string; models: number; diskError: string | null }> {
+  async status(index: number): Promise<CatalogStatus> {
     const member = this.#members[index] as Member;
     const response = await fetch(`http://127.0.0.1:${member.port}/status`);
-    return (await response.json()) as { disk: string; models: number; diskError: string | null };
+    return (await response.json()) as CatalogStatus;
   }
 
   /** Kills member `index` at once (SIGKILL: no close, no lease release), as a crash would. */
