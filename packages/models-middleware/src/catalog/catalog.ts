@@ -21,7 +21,7 @@ import type { LeaseKind } from './lease-io.js';
 import { type LeadOutcome, RefreshScheduler } from './refresh.js';
 import { SnapshotTier } from './snapshot.js';
 import { CatalogStore, type StoreState } from './store.js';
-import { answerCold, type TierChain } from './tiers.js';
+import { answerCold, type Fetched, type TierChain } from './tiers.js';
 import { fetchUpstream, type UpstreamDeps, type UpstreamFetch } from './upstream.js';
 
 export type { CatalogResult } from './entry.js';
@@ -318,7 +318,7 @@ class ModelCatalog implements Catalog {
    * announcement (or looks at the store again after a pause) until a copy is stored, or the lease
    * is free again (its holder died) and it leads itself. `undefined` when the fetch failed.
    */
-  async #coldFetch(): Promise<CatalogEntry | undefined> {
+  async #coldFetch(): Promise<Fetched | undefined> {
     const { memoryTtl, timeoutMs, storeTimeoutMs, clock } = this.options;
     const leaseMs = timeoutMs + storeTimeoutMs;
     const pause = Math.min(memoryTtl, leaseMs, COLD_LOOK_MS);
@@ -329,7 +329,7 @@ class ModelCatalog implements Catalog {
       if (this.#closed) return undefined;
       if (clock.now() >= giveUpAt)
         return this.#refresh.run().then(
-          (outcome) => outcome.entry,
+          (outcome) => ({ entry: outcome.entry, tier: 'upstream' as const }),
           () => undefined,
         );
       let outcome: LeadOutcome<UpstreamFetch>;
@@ -338,11 +338,12 @@ class ModelCatalog implements Catalog {
       } catch {
         return undefined;
       }
-      if (outcome.kind === 'fetched') return outcome.value.entry;
-      if (outcome.kind === 'fresh') return this.#state.entry;
+      if (outcome.kind === 'fetched') return { entry: outcome.value.entry, tier: 'upstream' };
+      const held = this.#state.entry;
+      if (outcome.kind === 'fresh' && held !== undefined) return { entry: held, tier: 'disk' };
       await this.#nextAnnouncement(jittered(pause));
       const stored = await this.#followStore();
-      if (stored !== undefined) return stored;
+      if (stored !== undefined) return { entry: stored, tier: 'disk' };
     }
   }
 
