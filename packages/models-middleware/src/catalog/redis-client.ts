@@ -32,10 +32,18 @@ export interface RedisStore {
 
 const CLIENT_METHODS = ['set', 'eval', 'publish', 'duplicate', 'connect', 'subscribe', 'on'] as const;
 
+/**
+ * A node-redis client: its methods, and `isOpen` (ioredis and iovalkey, behind `@keyv/valkey`,
+ * have the same method names with other signatures and a `status` string instead: their stores
+ * get the best-effort lease through Keyv).
+ */
 function isRedisClient(value: unknown): value is RedisClientLike {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Record<string, unknown>;
-  return CLIENT_METHODS.every((method) => typeof candidate[method] === 'function');
+  return (
+    typeof candidate.isOpen === 'boolean' &&
+    CLIENT_METHODS.every((method) => typeof candidate[method] === 'function')
+  );
 }
 
 /** The Redis behind a Keyv store adapter, or `undefined` when the adapter is not `@keyv/redis`. */
