@@ -51,7 +51,9 @@ export function redisAnnouncer(
     const announcement = decodeAnnouncement(message);
     if (announcement !== undefined) onMessage(announcement);
   };
-  const started = (async () => {
+  // Not awaited by anyone: a subscriber still connecting to a Redis that is down settles when
+  // destroyed; a failure only delays adoption until the next look at the store.
+  void (async () => {
     const client = await redis.client();
     if (closed) return;
     subscriber = client.duplicate();
@@ -76,8 +78,6 @@ export function redisAnnouncer(
       } catch {
         // A subscriber that is already gone has nothing left to close.
       }
-      // Not awaited: a subscriber still connecting to a Redis that is down settles when destroyed.
-      void started;
     },
   };
 }

@@ -169,8 +169,7 @@ class ModelCatalog implements Catalog {
       clock,
       onAnnouncement: (announcement) => this.#onAnnouncement(announcement),
     });
-    // Held for one fetch at most: the fetch deadline, plus a store call to write what it got.
-    this.#lease = storeLease(this.#store, this.url, options.timeoutMs + options.storeTimeoutMs);
+    this.#lease = storeLease(this.#store, this.url, leaseMsOf(options));
     this.#snapshot = new SnapshotTier(options.snapshot, (error) =>
       logger.error({ err: error }, 'models catalog: the shipped snapshot could not be loaded'),
     );
@@ -183,8 +182,7 @@ class ModelCatalog implements Catalog {
       fetch: () => this.#fetch(),
       follow: () => this.#followStore(),
       fresh: (force) => this.#fresh(force),
-      followBackoffMs: () =>
-        jittered(Math.min(options.memoryTtl, options.timeoutMs + options.storeTimeoutMs)),
+      followBackoffMs: () => jittered(Math.min(options.memoryTtl, leaseMsOf(options))),
       onInterval: () => this.#onInterval(),
       track: (task) => this.#track(task),
     });
@@ -319,8 +317,8 @@ class ModelCatalog implements Catalog {
    * is free again (its holder died) and it leads itself. `undefined` when the fetch failed.
    */
   async #coldFetch(): Promise<Fetched | undefined> {
-    const { memoryTtl, timeoutMs, storeTimeoutMs, clock } = this.options;
-    const leaseMs = timeoutMs + storeTimeoutMs;
+    const { memoryTtl, clock } = this.options;
+    const leaseMs = leaseMsOf(this.options);
     const pause = Math.min(memoryTtl, leaseMs, COLD_LOOK_MS);
     // A lease outlives no fetch: expired, it goes to one of the waiters. Only a store that keeps
     // granting it to nobody (twice as long with no copy written) makes a waiter fetch regardless.
@@ -479,6 +477,11 @@ class ModelCatalog implements Catalog {
     task.then(done, done);
     return task;
   }
+}
+
+/** How long a refresh lease is held at most: the fetch deadline, plus a store call to write what it got. */
+function leaseMsOf({ timeoutMs, storeTimeoutMs }: ResolvedCatalogOptions): number {
+  return timeoutMs + storeTimeoutMs;
 }
 
 /** A cold process without the lease looks at the store at least this often (announcements wake it sooner). */
