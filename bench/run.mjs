@@ -22,6 +22,7 @@ import {
   RULES,
   RULES_PATH,
 } from './common.mjs';
+import { MEMBERS as FLEET_MEMBERS, fleetFigures, redisAvailable } from './fleet.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS_DIR = join(HERE, 'results');
@@ -893,6 +894,61 @@ async function main() {
     joined['memory-only'].hits === 1 && joined['memory-only'].ok === JOINED_CLIENTS,
   );
 
+  // 8. A fleet on Redis (bench/fleet.mjs): skipped where redis-server is not installed.
+  let fleet;
+  if (redisAvailable()) {
+    log('fleet: 4 processes on one Redis');
+    fleet = await fleetFigures(track, log);
+    section('fleet');
+    row(
+      8,
+      `Upstream requests, ${FLEET_MEMBERS} processes on one Redis cold together`,
+      String(fleet.coldRequests),
+      undefined,
+      undefined,
+      '= 1',
+      fleet.coldRequests === 1,
+    );
+    row(
+      8,
+      `Upstream requests per refresh, ${FLEET_MEMBERS} processes (${fleet.periods} TTL periods)`,
+      String(fleet.perPeriod),
+      undefined,
+      undefined,
+      '= 1',
+      fleet.perPeriod === 1,
+    );
+    row(
+      8,
+      `New version reaches the other processes, p95 of ${fleet.propagation.length}`,
+      fmtMs(fleet.propagationP95),
+      undefined,
+      undefined,
+      '< 1 s',
+      fleet.propagationP95 < 1000,
+    );
+    row(
+      8,
+      `Worst request while Redis is killed and restarted (${fleet.outage.answers} requests, ${fleet.outage.bad} not a full 200)`,
+      fmtMs(fleet.outage.worstMs),
+      `storeTimeoutMs ${fleet.outage.storeTimeoutMs} ms`,
+      undefined,
+      '< storeTimeoutMs, none bad',
+      fleet.outage.worstMs < fleet.outage.storeTimeoutMs && fleet.outage.bad === 0,
+    );
+    row(
+      8,
+      'Shared tier back to ok after Redis restarts',
+      fmtMs(fleet.outage.healedMs),
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    );
+  } else {
+    warnings.push('redis-server is not installed: the fleet figures (8) were skipped');
+  }
+
   const table = markdownTable();
   const cpuNote = ['openai', 'anthropic', 'filtered', 'rules']
     .map(
@@ -928,7 +984,7 @@ async function main() {
   writeFileSync(join(RESULTS_DIR, 'latest.md'), report);
   writeFileSync(
     join(RESULTS_DIR, 'latest.json'),
-    `${JSON.stringify({ best, cold, blocks, restart, latency, refreshStats, memory: { heapRetained, mem0, halves: halves.map((h) => h.mem), memEnd, amount }, joined }, null, 2)}\n`,
+    `${JSON.stringify({ best, cold, blocks, restart, latency, refreshStats, memory: { heapRetained, mem0, halves: halves.map((h) => h.mem), memEnd, amount }, joined, fleet }, null, 2)}\n`,
   );
   log(`\nWritten to ${join(RESULTS_DIR, 'latest.md')}`);
 }

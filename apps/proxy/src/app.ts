@@ -49,7 +49,7 @@ export function createApp(config: ProxyConfig, deps: AppDeps = {}): ProxyApp {
 
   const enabled = PLUGIN_NAMES.map((name) => config.plugins[name]).filter((plugin) => plugin.enabled);
   // Plugins with the same source settings get one catalog: one upstream fetch per refresh.
-  const catalogs = createPluginCatalogs(enabled, shared);
+  const catalogs = createPluginCatalogs(enabled, shared, config.cache);
   const plugins: MountedPlugin[] = enabled.map((plugin) => {
     const router = modelsRouter(routerOptions(plugin, catalogs.of(plugin.name)));
     return Object.freeze({

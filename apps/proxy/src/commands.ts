@@ -170,6 +170,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const catalogs = createPluginCatalogs(
     names.map((name) => config.plugins[name]),
     shared,
+    config.cache,
   );
   try {
     return args.command === 'list'

@@ -146,6 +146,12 @@ export const CONFIG_SCHEMA: SchemaNode = root({
     log_level: { type: 'string', enum: LOG_LEVELS, default: DEFAULT_LOG_LEVEL },
   }),
   plugins: table(Object.fromEntries(PLUGIN_NAMES.map((name) => [name, plugin(name)]))),
+  cache: table({
+    // No default: each plugin's SQLite directory (models_cache_dir) serves one machine.
+    redis_url: text('a redis:// or rediss:// URL', {
+      allOf: [{ pattern: '^rediss?://\\S+$', problem: 'is not a redis:// or rediss:// URL' }],
+    }),
+  }),
 });
 
 /** The node of a child: a known key, a map's value, or an array's item. */

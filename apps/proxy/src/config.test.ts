@@ -40,6 +40,7 @@ describe('defaults', () => {
     expect(config).toEqual({
       file: null,
       server: { host: '127.0.0.1', port: 8000, logLevel: 'info' },
+      cache: { redisUrl: undefined },
       plugins: {
         codex: {
           name: 'codex',
@@ -136,7 +137,7 @@ describe('defaults', () => {
         if (node.enum !== undefined) expect(row?.allowed).toContain(node.enum.join(', '));
       }
     }
-    expect([...rows.keys()].filter((key) => /^(server|plugins)\./.test(key))).toEqual(documented);
+    expect([...rows.keys()].filter((key) => /^(server|plugins|cache)\./.test(key))).toEqual(documented);
   });
 
   it('returns a frozen configuration', () => {
@@ -358,6 +359,26 @@ describe('environment overrides', () => {
     expect(configError(() => parseConfig('', { ...CTX, env: { SERVER__PORT__X: '1' } })).key).toBe(
       'server.port.x',
     );
+  });
+
+  it('[cache] redis_url: from the file or CACHE__REDIS_URL; anything but a redis(s) URL stops start-up naming the key', () => {
+    expect(parseConfig('[cache]\nredis_url = "redis://10.0.0.5:6379/2"', CTX).cache).toEqual({
+      redisUrl: 'redis://10.0.0.5:6379/2',
+    });
+    const fromEnv = parseConfig('', {
+      ...CTX,
+      env: { CACHE__REDIS_URL: 'rediss://user:pw@cache.internal:6380' },
+    });
+    expect(fromEnv.cache.redisUrl).toBe('rediss://user:pw@cache.internal:6380');
+    const scheme = configError(() => parseConfig('[cache]\nredis_url = "http://cache:6379"', CTX));
+    expect(scheme.key).toBe('cache.redis_url');
+    expect(scheme.message).toMatch(/^cache\.redis_url: .*redis:\/\/ or rediss:\/\/ URL/);
+    const broken = configError(() => parseConfig('', { ...CTX, env: { CACHE__REDIS_URL: 'redis://[::1' } }));
+    expect(broken.key).toBe('cache.redis_url');
+    expect(broken.message).toBe(
+      'cache.redis_url: "redis://[::1" is not a valid URL: must be a redis:// or rediss:// URL (from environment variable CACHE__REDIS_URL)',
+    );
+    expect(configError(() => parseConfig('[cache]\nredis = "redis://x"', CTX)).key).toBe('cache.redis');
   });
 
   it('parseScalar reads numbers, booleans and quoted strings, else keeps the text', () => {

@@ -49,11 +49,17 @@ export interface PluginConfig {
   readonly models: PluginRules;
 }
 
+export interface CacheConfig {
+  /** `[cache] redis_url`: one Redis shared by both plugins and every process; `undefined`: SQLite per plugin. */
+  readonly redisUrl: string | undefined;
+}
+
 export interface ProxyConfig {
   /** The file that was read, or `null` when none was found and only defaults and env apply. */
   readonly file: string | null;
   readonly server: ServerConfig;
   readonly plugins: Readonly<Record<PluginName, PluginConfig>>;
+  readonly cache: CacheConfig;
 }
 
 /** Finds, reads and validates the configuration. Throws {@link ConfigError}. */
@@ -99,7 +105,7 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Pro
   if (!validate(document)) throw fromAjvError(validate.errors?.[0] as never, originOf);
 
   const ctx = { cwd: options.cwd ?? process.cwd(), home: options.homedir ?? osHomedir(), originOf };
-  const tables = document as { server: Table; plugins: Record<PluginName, Table> };
+  const tables = document as { server: Table; plugins: Record<PluginName, Table>; cache: Table };
   const server: ServerConfig = Object.freeze({
     host: tables.server.host as string,
     port: tables.server.port as number,
@@ -141,7 +147,10 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Pro
       key,
     );
   }
-  return Object.freeze({ file, server, plugins });
+  const cache: CacheConfig = Object.freeze({
+    redisUrl: optional(tables.cache.redis_url, (value) => redisUrl(['cache', 'redis_url'], value, ctx)),
+  });
+  return Object.freeze({ file, server, plugins, cache });
 }
 
 function parseTomlText(text: string, where: string): Table {
@@ -193,6 +202,21 @@ function expandPath(value: string, ctx: Context): string {
 const SCHEME = /^([a-z][a-z\d+.-]+):/i;
 
 /** A URL normalised, or a path expanded; other schemes are refused here, before anything starts. */
+/** A URL node-redis can connect to: the scheme is checked by the schema, the rest here. */
+function redisUrl(path: readonly string[], value: string, ctx: Context): string {
+  const key = path.join('.');
+  try {
+    const url = new URL(value);
+    if (url.hostname !== '') return value;
+  } catch {
+    // Reported below, naming the key.
+  }
+  throw new ConfigError(
+    `${key}: ${JSON.stringify(value)} is not a valid URL: must be ${allowedOf(schemaAt(path) as SchemaNode)}${ctx.originOf(key)}`,
+    key,
+  );
+}
+
 function sourceUrl(path: readonly string[], value: string, ctx: Context): string {
   const scheme = SCHEME.exec(value)?.[1]?.toLowerCase();
   if (scheme === undefined) return expandPath(value, ctx);

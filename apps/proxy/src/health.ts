@@ -30,10 +30,22 @@ interface PluginHealth {
   readonly error?: string;
 }
 
+/** The shared tier: `[cache] redis_url`'s Redis, or each plugin's SQLite file. */
+interface CacheHealth {
+  readonly store: 'redis' | 'sqlite';
+  /** `ok`, `degraded` (a call failed; retried after a delay, `ok` again by itself), `off`; `null` before first use. */
+  readonly state: CatalogStatus['disk'] | null;
+  /** How the processes sharing it elect the one that refreshes (`redis`, `sqlite`, …); `null` before first use. */
+  readonly lease: CatalogStatus['lease'];
+  /** The last store failure while it is not `ok`. */
+  readonly error: string | null;
+}
+
 export interface HealthReport {
   /** `degraded` when a catalog's last refresh failed or its disk cache is faulty; the proxy still answers. */
   readonly status: 'ok' | 'degraded';
   readonly uptimeSeconds: number;
+  readonly cache: CacheHealth;
   readonly plugins: Record<PluginName, PluginHealth>;
 }
 
@@ -80,9 +92,20 @@ export function healthReport(
       ...(refreshPaths.includes(refreshPath) && { refreshPath }),
     };
   }
+  // The worst of the catalogs' views of it: with Redis they all share one store.
+  const catalogs = PLUGIN_NAMES.map((name) => report[name].catalog).filter((c) => c !== undefined);
+  const worst =
+    catalogs.find((c) => c.disk === 'degraded') ?? catalogs.find((c) => c.lease !== null) ?? catalogs[0];
+  const cache: CacheHealth = {
+    store: config.cache.redisUrl === undefined ? 'sqlite' : 'redis',
+    state: worst === undefined || (worst.lease === null && worst.disk === 'ok') ? null : worst.disk,
+    lease: worst?.lease ?? null,
+    error: worst?.diskError ?? null,
+  };
   return {
     status: degraded ? 'degraded' : 'ok',
     uptimeSeconds: Math.round((performance.now() - startedMs) / 1000),
+    cache,
     plugins: report,
   };
 }

@@ -15,6 +15,7 @@ import {
   type RefreshFailedEvent,
   type RefreshFinishedEvent,
   type RetrieveServedEvent,
+  type StoreAdoptedEvent,
 } from '@ccproxy/models-middleware';
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -79,6 +80,12 @@ export function createMetrics(plugins: readonly MeteredPlugin[]): ProxyMetrics {
     name: 'ccproxy_models_fallback_total',
     help: 'Times the shipped snapshot (kind=snapshot) or a plugin’s built-in cards (kind=fallback) started being served.',
     labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const adoptions = new Counter({
+    name: 'ccproxy_models_store_adoptions_total',
+    help: 'Documents another process fetched, adopted from the shared store: after its announcement (via=announcement) or at a look at the store (via=poll).',
+    labelNames: ['via'] as const,
     registers: [registry],
   });
   const storeEvents = new Counter({
@@ -212,6 +219,13 @@ export function createMetrics(plugins: readonly MeteredPlugin[]): ProxyMetrics {
       (message) => {
         const event = message as FallbackUsedEvent;
         if (catalogs.has(event.catalog)) fallbacks.inc({ kind: event.kind });
+      },
+    ],
+    [
+      MODELS_CHANNELS.storeAdopt,
+      (message) => {
+        const event = message as StoreAdoptedEvent;
+        if (catalogs.has(event.catalog)) adoptions.inc({ via: event.via });
       },
     ],
     // The store events name no catalog: in a process with several apps each one counts them all.

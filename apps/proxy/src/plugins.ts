@@ -30,6 +30,8 @@ export const PLUGINS: Readonly<Record<PluginName, PluginDefinition>> = Object.fr
 export interface SharedOptions {
   readonly logger?: Logger | undefined;
   readonly clock?: CatalogOptions['clock'];
+  /** `[cache] redis_url`'s Keyv, shared by every catalog (it replaces their SQLite directories). */
+  readonly store?: CatalogOptions['store'];
 }
 
 const HOUR_MS = 3_600_000;
@@ -46,6 +48,7 @@ export function catalogOptions(plugin: PluginConfig, shared: SharedOptions = {})
   if (plugin.modelsCacheDir !== undefined) options.cacheDir = plugin.modelsCacheDir;
   if (shared.logger !== undefined) options.logger = shared.logger;
   if (shared.clock !== undefined) options.clock = shared.clock;
+  if (shared.store !== undefined) options.store = shared.store;
   return options;
 }
 

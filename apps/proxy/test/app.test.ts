@@ -209,6 +209,25 @@ describe('GET /health', () => {
     expect(res.body.plugins.codex.catalog.lastError.message).toMatch(/ECONNREFUSED/);
   });
 
+  it('shows the cache tier: SQLite by default; with [cache] redis_url a Redis that is down degrades it, and nothing fails', async () => {
+    const sqlite = await proxyFor();
+    await request(sqlite.app).get('/codex/v1/models').expect(200);
+    const local = await request(sqlite.app).get('/health').expect(200);
+    expect(local.body.cache).toEqual({ store: 'sqlite', state: 'ok', lease: 'sqlite', error: null });
+
+    const redisUrl = (await closedPortUrl()).replace(/^http:(\/\/[^/]+).*$/, 'redis:$1');
+    const proxy = await proxyFor({ CACHE__REDIS_URL: redisUrl });
+    // Both plugins share the one Redis store, so they still share one catalog.
+    expect(new Set(proxy.plugins.map((plugin) => plugin.router.catalog)).size).toBe(1);
+    const list = await request(proxy.app).get('/codex/v1/models').expect(200);
+    expect(list.headers['x-models-source']).toBe('upstream');
+    expect(list.body.data).toHaveLength(EXPECTED.openai);
+    const res = await request(proxy.app).get('/health').expect(200);
+    expect(res.body.status).toBe('degraded');
+    expect(res.body.cache).toMatchObject({ store: 'redis', state: 'degraded', lease: 'redis' });
+    expect(res.body.cache.error).toMatch(/cache store get failed/);
+  });
+
   it('still answers when a plugin cannot report its status: that plugin is shown with the reason', async () => {
     const config = testConfig(upstream.url, await dirs.make());
     const broken = {

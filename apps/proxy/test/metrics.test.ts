@@ -186,6 +186,32 @@ describe('GET /metrics', () => {
     expect(m.value('ccproxy_models_store_events_total', { event: 'recovered' })).toBe(1);
   });
 
+  it('counts the copies another process fetched and this one adopted from the shared store', async () => {
+    const dir = await dirs.make();
+    const [first, second] = [await proxyFor(upstream.url, dir), await proxyFor(upstream.url, dir)];
+    const catalogOf = (proxy: ProxyApp) => proxy.plugins[0]?.router.catalog;
+    await request(first.app).get('/codex/v1/models').expect(200);
+    await catalogOf(first)?.idle();
+    // The second finds the first's copy cold: a first load, not an adoption.
+    await request(second.app).get('/codex/v1/models').expect(200);
+    const before = upstream.requests.length;
+    const bytes = JSON.parse(fixtureBytes().toString('utf8'));
+    bytes['gpt-metrics-new'] = { litellm_provider: 'openai', mode: 'chat' };
+    upstream.setBody(bytes);
+    now += 24 * 3_600_000 + 1;
+    // Both stale: the first fetches the new document; the second adopts it at its look at the store.
+    await request(first.app).get('/codex/v1/models').expect(200);
+    await catalogOf(first)?.idle();
+    await request(second.app).get('/codex/v1/models').expect(200);
+    await catalogOf(second)?.idle();
+    expect(upstream.requests.length - before).toBe(1);
+    expect((await scrape(second)).value('ccproxy_models_store_adoptions_total', { via: 'poll' })).toBe(1);
+    // The first adopted nothing: no series at all.
+    expect(
+      (await scrape(first)).value('ccproxy_models_store_adoptions_total', { via: 'poll' }),
+    ).toBeUndefined();
+  });
+
   it('counts only its own routers: another app in the process does not leak in', async () => {
     const a = await proxyFor();
     const b = await proxyFor();

@@ -36,6 +36,8 @@ export const MODELS_CHANNELS = Object.freeze({
   storeDegraded: `${CHANNEL_PREFIX}:store:degraded`,
   /** {@link StoreRecoveredEvent}: the disk tier works again after having been turned off. */
   storeRecovered: `${CHANNEL_PREFIX}:store:recovered`,
+  /** {@link StoreAdoptedEvent}: a document another process fetched was adopted from the shared store. */
+  storeAdopt: `${CHANNEL_PREFIX}:store:adopt`,
 });
 
 export type ModelsChannelName = (typeof MODELS_CHANNELS)[keyof typeof MODELS_CHANNELS];
@@ -130,6 +132,19 @@ export interface StoreRecoveredEvent {
   readonly degradedMs: number | null;
 }
 
+export interface StoreAdoptedEvent {
+  readonly catalog: Catalog;
+  readonly url: string;
+  /** The adopted document's version (a hash of its cards). */
+  readonly version: string;
+  /** When the process that fetched it did so (ms since the epoch). */
+  readonly fetchedAt: number | null;
+  /** The model set differs from the one held before (`false`: only its times were renewed). */
+  readonly changed: boolean;
+  /** What made the process look: another process's `announcement`, or its own `poll` of the store. */
+  readonly via: 'announcement' | 'poll';
+}
+
 const list = diagnosticsChannel.channel(MODELS_CHANNELS.list);
 const retrieve = diagnosticsChannel.channel(MODELS_CHANNELS.retrieve);
 const refreshStart = diagnosticsChannel.channel(MODELS_CHANNELS.refreshStart);
@@ -138,6 +153,7 @@ const refreshFail = diagnosticsChannel.channel(MODELS_CHANNELS.refreshFail);
 const fallback = diagnosticsChannel.channel(MODELS_CHANNELS.fallback);
 const storeDegraded = diagnosticsChannel.channel(MODELS_CHANNELS.storeDegraded);
 const storeRecovered = diagnosticsChannel.channel(MODELS_CHANNELS.storeRecovered);
+const storeAdopt = diagnosticsChannel.channel(MODELS_CHANNELS.storeAdopt);
 
 /** What a router passes for every answer; built once per router. */
 export interface ServedBy {
@@ -251,4 +267,23 @@ export function publishStoreRecovered(previousError: Error | null, degradedMs: n
   if (!storeRecovered.hasSubscribers) return;
   const event: StoreRecoveredEvent = { previousError, degradedMs };
   storeRecovered.publish(event);
+}
+
+export function publishStoreAdopted(
+  catalog: Catalog,
+  before: ModelSet | undefined,
+  after: ModelSet,
+  fetchedAt: number | null,
+  via: StoreAdoptedEvent['via'],
+): void {
+  if (!storeAdopt.hasSubscribers) return;
+  const event: StoreAdoptedEvent = {
+    catalog,
+    url: catalog.url,
+    version: after.version,
+    fetchedAt,
+    changed: before?.version !== after.version,
+    via,
+  };
+  storeAdopt.publish(event);
 }

@@ -1,5 +1,6 @@
 export type { Catalog, CatalogResult, CatalogStatus, RefreshReport } from './catalog/catalog.js';
 export { createCatalog } from './catalog/catalog.js';
+export type { LeaseKind } from './catalog/lease-io.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
 export type { CodexStatus } from './codex/codex-dialect.js';
@@ -36,6 +37,7 @@ export {
   type RefreshStartedEvent,
   type RetrieveServedEvent,
   type ServedFormat,
+  type StoreAdoptedEvent,
   type StoreDegradedEvent,
   type StoreRecoveredEvent,
 } from './events.js';

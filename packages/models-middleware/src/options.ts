@@ -74,7 +74,13 @@ export interface CatalogOptions {
    * @default `$XDG_CACHE_HOME/ccproxy/models`, else `~/.cache/ccproxy/models`
    */
   cacheDir?: string | false;
-  /** A Keyv instance or Keyv store (Redis for a fleet, a Map for tests) used instead of SQLite. */
+  /**
+   * A Keyv instance or Keyv store used instead of SQLite. With `@keyv/redis` a fleet shares one
+   * copy and one refresh per TTL (a `SET NX PX` lease through the client the store holds) and
+   * adopts new versions as they are announced on pub/sub. Any other Keyv store shares the copy;
+   * its lease is best effort (get, then set). A `Map` serves one process (tests). The package's
+   * keys start with `ccproxy-models:` inside the Keyv's own namespace.
+   */
   store?: Keyv | KeyvStoreAdapter | Map<unknown, unknown>;
   /** Deadline of one store call in milliseconds. @default DEFAULT_STORE_TIMEOUT_MS (2 s) */
   storeTimeoutMs?: number;

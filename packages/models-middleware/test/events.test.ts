@@ -101,6 +101,7 @@ describe('diagnostics channels', () => {
       'ccproxy:models:fallback',
       'ccproxy:models:store:degraded',
       'ccproxy:models:store:recovered',
+      'ccproxy:models:store:adopt',
     ]);
   });
 

@@ -6,17 +6,22 @@ import {
   publishRefreshFailed,
   publishRefreshFinished,
   publishRefreshStarted,
+  publishStoreAdopted,
 } from '../events.js';
 import { type CatalogOptions, type ResolvedCatalogOptions, resolveCatalogOptions } from '../options.js';
 import { DocumentParser } from '../parse.js';
 import { createSource } from '../source.js';
 import type { CatalogSource } from '../types.js';
+import type { Announcement } from './announce.js';
 import { readNewer, writeIfNewer } from './disk-sync.js';
 import { answerOf, type CatalogEntry, type CatalogResult, FALLBACK_RESULT } from './entry.js';
-import { RefreshScheduler, SOLO_LEASE } from './refresh.js';
+import { jittered } from './jitter.js';
+import { type StoreLease, storeLease } from './lease.js';
+import type { LeaseKind } from './lease-io.js';
+import { type LeadOutcome, RefreshScheduler } from './refresh.js';
 import { SnapshotTier } from './snapshot.js';
 import { CatalogStore, type StoreState } from './store.js';
-import { answerCold, type TierChain } from './tiers.js';
+import { answerCold, type Fetched, type TierChain } from './tiers.js';
 import { fetchUpstream, type UpstreamDeps, type UpstreamFetch } from './upstream.js';
 
 export type { CatalogResult } from './entry.js';
@@ -53,6 +58,12 @@ export interface CatalogStatus {
   readonly disk: StoreState;
   /** The last store failure, while the tier is not `ok`. */
   readonly diskError: string | null;
+  /**
+   * How processes sharing the store elect the one that refreshes: `redis` (`SET NX PX`), `sqlite`
+   * (a row with an expiry), `best-effort` (any other Keyv store: get, then set), `none` (a Map,
+   * one process); `null` until the store is first used, or with it off.
+   */
+  readonly lease: LeaseKind | null;
 }
 
 /** A LiteLLM catalog behind its cache tiers. Shared by any number of routers. */
@@ -84,8 +95,11 @@ export interface Catalog {
 interface CatalogState {
   readonly entry: CatalogEntry | undefined;
   readonly tier: CatalogSource | null;
-  /** When the entry was adopted or last checked against the store (clock ms); memory trusts it for `memoryTtl`. */
-  readonly since: number;
+  /**
+   * When memory stops trusting the entry and looks at the store again (clock ms): `memoryTtl`
+   * after it was adopted or last checked, shortened by a jitter so a fleet does not look at once.
+   */
+  readonly lookAt: number;
   /** The answer a memory hit gives, built once per entry. */
   readonly hit: CatalogResult | undefined;
   readonly lastError: { readonly error: Error; readonly at: number } | undefined;
@@ -94,7 +108,7 @@ interface CatalogState {
 const INITIAL: CatalogState = Object.freeze({
   entry: undefined,
   tier: null,
-  since: 0,
+  lookAt: 0,
   hit: undefined,
   lastError: undefined,
 });
@@ -129,6 +143,9 @@ class ModelCatalog implements Catalog {
   /** The newest store write; a forced refresh waits for it so a CLI can exit right after. */
   #lastWrite: Promise<void> = Promise.resolve();
   #closed: Promise<void> | undefined;
+  readonly #lease: StoreLease;
+  /** Resolves the waiters of the next announcement (cold processes waiting for the lease holder). */
+  #announced: { readonly promise: Promise<void>; readonly resolve: () => void } = signal();
 
   constructor(options: ResolvedCatalogOptions) {
     const { clock, logger, enabled } = options;
@@ -150,7 +167,9 @@ class ModelCatalog implements Catalog {
       retryDelayMs: options.storeRetryDelayMs,
       logger,
       clock,
+      onAnnouncement: (announcement) => this.#onAnnouncement(announcement),
     });
+    this.#lease = storeLease(this.#store, this.url, leaseMsOf(options));
     this.#snapshot = new SnapshotTier(options.snapshot, (error) =>
       logger.error({ err: error }, 'models catalog: the shipped snapshot could not be loaded'),
     );
@@ -159,9 +178,11 @@ class ModelCatalog implements Catalog {
       ttl: options.ttl,
       retryDelayMs: options.retryDelayMs,
       intervalMs: enabled ? options.refreshIntervalMs : 0,
-      lease: SOLO_LEASE,
+      lease: this.#lease,
       fetch: () => this.#fetch(),
       follow: () => this.#followStore(),
+      fresh: (force) => this.#fresh(force),
+      followBackoffMs: () => jittered(Math.min(options.memoryTtl, leaseMsOf(options))),
       onInterval: () => this.#onInterval(),
       track: (task) => this.#track(task),
     });
@@ -173,11 +194,11 @@ class ModelCatalog implements Catalog {
 
   peek(): CatalogResult | undefined {
     if (!this.options.enabled) return FALLBACK_RESULT;
-    const { entry, since, hit } = this.#state;
+    const { entry, lookAt, hit } = this.#state;
     if (entry === undefined || hit === undefined || this.#closed) return hit;
     // The first answer from a copy the store just delivered names that tier; later ones, memory.
     if (hit.source === 'disk') this.#state = { ...this.#state, hit: answerOf(entry, 'memory') };
-    if (this.options.clock.now() - since < this.options.memoryTtl) this.#refresh.due(entry.fetchedAt);
+    if (this.options.clock.now() < lookAt) this.#refresh.due(entry.fetchedAt);
     // Past memoryTtl the store may hold a newer copy (another process's refresh): look in the
     // background, and refresh upstream only if what it finds is stale too.
     else {
@@ -236,6 +257,7 @@ class ModelCatalog implements Catalog {
       refreshing: this.#refresh.running,
       disk,
       diskError: disk === 'ok' ? null : (this.#store.lastError?.message ?? null),
+      lease: this.#store.lease,
     };
   }
 
@@ -258,11 +280,7 @@ class ModelCatalog implements Catalog {
   get #chain(): TierChain {
     return {
       fromStore: () => this.#followStore(),
-      fromUpstream: () =>
-        this.#track(this.#refresh.run()).then(
-          (outcome) => outcome.entry,
-          () => undefined,
-        ),
+      fromUpstream: () => this.#track(this.#coldFetch()),
       upstreamFailing: this.#state.lastError !== undefined,
       retryInBackground: () => this.#refresh.due(this.#state.entry?.fetchedAt),
       snapshot: this.#snapshot,
@@ -274,7 +292,83 @@ class ModelCatalog implements Catalog {
   /** `announce`: the next memory hit names `tier` (a copy adopted in the background). */
   #adopt(entry: CatalogEntry, tier: CatalogSource, announce = false): void {
     const hit = answerOf(entry, announce ? tier : entry.origin === 'snapshot' ? 'snapshot' : 'memory');
-    this.#state = { entry, tier, since: this.options.clock.now(), hit, lastError: this.#state.lastError };
+    this.#state = { entry, tier, lookAt: this.#nextLook(), hit, lastError: this.#state.lastError };
+  }
+
+  #nextLook(): number {
+    return this.options.clock.now() + jittered(this.options.memoryTtl);
+  }
+
+  /** After a look at the store: the copy held is recent enough that a fetch now would repeat another's. */
+  #fresh(force: boolean): boolean {
+    const { entry, tier } = this.#state;
+    const fetchedAt = entry?.fetchedAt;
+    if (typeof fetchedAt !== 'number') return false;
+    const age = this.options.clock.now() - fetchedAt;
+    // The interval is the operator's schedule: skipped only when another process (its copy came
+    // from the store) took this period's turn, less than half a period ago.
+    if (force) return tier === 'disk' && age < Math.floor(this.options.refreshIntervalMs / 2);
+    return age < this.options.ttl;
+  }
+
+  /**
+   * A cold process's fetch: it leads when it gets the lease; otherwise it waits for the holder's
+   * announcement (or looks at the store again after a pause) until a copy is stored, or the lease
+   * is free again (its holder died) and it leads itself. `undefined` when the fetch failed.
+   */
+  async #coldFetch(): Promise<Fetched | undefined> {
+    const { memoryTtl, clock } = this.options;
+    const leaseMs = leaseMsOf(this.options);
+    const pause = Math.min(memoryTtl, leaseMs, COLD_LOOK_MS);
+    // A lease outlives no fetch: expired, it goes to one of the waiters. Only a store that keeps
+    // granting it to nobody (twice as long with no copy written) makes a waiter fetch regardless.
+    const giveUpAt = clock.now() + 2 * leaseMs;
+    for (;;) {
+      if (this.#closed) return undefined;
+      if (clock.now() >= giveUpAt)
+        return this.#refresh.run().then(
+          (outcome) => ({ entry: outcome.entry, tier: 'upstream' as const }),
+          () => undefined,
+        );
+      let outcome: LeadOutcome<UpstreamFetch>;
+      try {
+        outcome = await this.#refresh.lead();
+      } catch {
+        return undefined;
+      }
+      if (outcome.kind === 'fetched') return { entry: outcome.value.entry, tier: 'upstream' };
+      const held = this.#state.entry;
+      if (outcome.kind === 'fresh' && held !== undefined) return { entry: held, tier: 'disk' };
+      await this.#nextAnnouncement(jittered(pause));
+      const stored = await this.#followStore();
+      if (stored !== undefined) return { entry: stored, tier: 'disk' };
+    }
+  }
+
+  /** Resolves at the next announcement from another process, or after `ms`. */
+  async #nextAnnouncement(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const elapsed = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      timer.unref();
+    });
+    try {
+      await Promise.race([this.#announced.promise, elapsed]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Another process stored a document: adopt it now rather than at the next look at the store. */
+  #onAnnouncement(announcement: Announcement): void {
+    if (this.#closed || announcement.url !== this.url || announcement.holder === this.#lease.holder) return;
+    const waiters = this.#announced;
+    this.#announced = signal();
+    waiters.resolve();
+    const held = this.#state.entry;
+    if (held?.origin === 'upstream' && held.fetchedAt !== null && held.fetchedAt >= announcement.fetchedAt)
+      return;
+    this.#followStore(true, 'announcement').catch(() => {}); // a failed read is recorded by the store
   }
 
   #adoptSnapshot(entry: CatalogEntry): void {
@@ -292,15 +386,25 @@ class ModelCatalog implements Catalog {
     );
   }
 
-  /** Reads the store, joined across callers; adopts a newer copy, else trusts memory for another `memoryTtl`. */
-  #followStore(announce = false): Promise<CatalogEntry | undefined> {
+  /**
+   * Reads the store, joined across callers; adopts a newer copy, else trusts memory for another
+   * `memoryTtl`. An announcement reads after the read in flight (which may predate the write).
+   */
+  #followStore(announce = false, via?: 'announcement'): Promise<CatalogEntry | undefined> {
     if (this.#closed) return Promise.resolve(undefined);
+    const prior = this.#storeRead;
+    if (via === 'announcement' && prior !== undefined)
+      return this.#track(prior.then(() => this.#followStore(announce)));
     this.#storeRead ??= this.#track(
       readNewer(this.#store, this.url, this.#state.entry)
         .then((newer) => {
           if (this.#closed) return undefined;
-          if (newer !== undefined) this.#adopt(newer, 'disk', announce);
-          else this.#state = { ...this.#state, since: this.options.clock.now() };
+          const before = this.#state.entry;
+          if (newer !== undefined) {
+            this.#adopt(newer, 'disk', announce);
+            if (before !== undefined)
+              publishStoreAdopted(this, before.models, newer.models, newer.fetchedAt, via ?? 'poll');
+          } else this.#state = { ...this.#state, lookAt: this.#nextLook() };
           return newer;
         })
         .finally(() => {
@@ -333,7 +437,7 @@ class ModelCatalog implements Catalog {
       if (this.#closed) return outcome;
       this.#state = { ...this.#state, lastError: undefined };
       this.#adopt(outcome.entry, 'upstream');
-      const write = this.#track(writeIfNewer(this.#store, this.url, outcome.entry));
+      const write = this.#track(this.#share(outcome.entry));
       this.#lastWrite = write;
       publishRefreshFinished(this, startedAt, outcome.bytes, outcome.notModified, held.entry?.models, models);
       return outcome;
@@ -354,6 +458,17 @@ class ModelCatalog implements Catalog {
     }
   }
 
+  /** Stores what this process fetched and tells the fleet, which adopts it without fetching. */
+  async #share(entry: CatalogEntry): Promise<void> {
+    if (!(await writeIfNewer(this.#store, this.url, entry)) || entry.fetchedAt === null) return;
+    await this.#store.announce({
+      url: this.url,
+      version: entry.models.version,
+      fetchedAt: entry.fetchedAt,
+      holder: this.#lease.holder,
+    });
+  }
+
   #track<T>(task: Promise<T>): Promise<T> {
     this.#tasks.add(task);
     const done = (): void => {
@@ -362,6 +477,22 @@ class ModelCatalog implements Catalog {
     task.then(done, done);
     return task;
   }
+}
+
+/** How long a refresh lease is held at most: the fetch deadline, plus a store call to write what it got. */
+function leaseMsOf({ timeoutMs, storeTimeoutMs }: ResolvedCatalogOptions): number {
+  return timeoutMs + storeTimeoutMs;
+}
+
+/** A cold process without the lease looks at the store at least this often (announcements wake it sooner). */
+const COLD_LOOK_MS = 500;
+
+function signal(): { readonly promise: Promise<void>; readonly resolve: () => void } {
+  let resolve: () => void = () => {};
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
 }
 
 /** Name and message only: a log line without the stack and the cause chain. */

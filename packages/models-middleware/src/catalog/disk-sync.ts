@@ -107,9 +107,9 @@ export async function readNewer(
   };
 }
 
-/** Writes `entry` unless another process sharing the store wrote a newer document meanwhile. */
-export async function writeIfNewer(store: CatalogStore, url: string, entry: CatalogEntry): Promise<void> {
-  if (entry.fetchedAt === null) return;
+/** Writes `entry` unless another process sharing the store wrote a newer document meanwhile; `true` once stored. */
+export async function writeIfNewer(store: CatalogStore, url: string, entry: CatalogEntry): Promise<boolean> {
+  if (entry.fetchedAt === null) return false;
   const record: DiskRecord = {
     url,
     etag: entry.etag,
@@ -120,7 +120,7 @@ export async function writeIfNewer(store: CatalogStore, url: string, entry: Cata
     cards: entry.models.cards,
   };
   const stored = await readMeta(store, url);
-  if (stored !== undefined && stored.fetchedAt > record.fetchedAt) return;
+  if (stored !== undefined && stored.fetchedAt > record.fetchedAt) return false;
   // Same document already stored: renew its times without rewriting every card.
-  await writeRecord(store, record, { cards: stored?.version !== record.version });
+  return writeRecord(store, record, { cards: stored?.version !== record.version });
 }

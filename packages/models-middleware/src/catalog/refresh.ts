@@ -12,11 +12,11 @@ export interface RefreshLease {
   release(): Promise<void>;
 }
 
-/** The lease of a process that shares its refreshes with nobody. */
-export const SOLO_LEASE: RefreshLease = Object.freeze({
-  acquire: async () => true,
-  release: async () => {},
-});
+/** What {@link RefreshScheduler.lead} did: fetched, found the store fresh enough, or lost the lease. */
+export type LeadOutcome<T> =
+  | { readonly kind: 'fetched'; readonly value: T }
+  | { readonly kind: 'fresh' }
+  | { readonly kind: 'lost' };
 
 export interface RefreshOptions<T> {
   readonly clock: Clock;
@@ -29,8 +29,12 @@ export interface RefreshOptions<T> {
   readonly lease: RefreshLease;
   /** The fetch itself: adopts what it gets, rejects on failure. */
   readonly fetch: () => Promise<T>;
-  /** What a process does when the lease went to another: read the shared store. */
+  /** Reads the shared store (another process may have fetched): before a fetch, and when the lease went to another. */
   readonly follow: () => Promise<unknown>;
+  /** After `follow`, whether the copy held is recent enough that the fetch is no longer needed. */
+  readonly fresh: (force: boolean) => boolean;
+  /** How long a process that lost the lease leaves it alone (jittered, so the fleet does not knock at once), ms. */
+  readonly followBackoffMs: () => number;
   /** What the interval does each period (the catalog decides between the tiers and a fetch). */
   readonly onInterval: () => void;
   /** Every background task is handed here, so `idle()` can wait for it. */
@@ -47,8 +51,8 @@ export class RefreshScheduler<T> {
   #retryAt = 0;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
-  /** A background fetch waiting for its lease counts as running: one guard covers both. */
-  #starting = false;
+  /** Lease, store check and fetch, joined: a fetch waiting for its lease counts as running. */
+  #leading: Promise<LeadOutcome<T>> | undefined;
 
   constructor(options: RefreshOptions<T>) {
     this.#options = options;
@@ -68,7 +72,7 @@ export class RefreshScheduler<T> {
   }
 
   get running(): boolean {
-    return this.#inFlight !== undefined || this.#starting;
+    return this.#inFlight !== undefined || this.#leading !== undefined;
   }
 
   /** The fetch in flight, or a new one: concurrent callers share it. Forced: no pause, no lease. */
@@ -91,7 +95,19 @@ export class RefreshScheduler<T> {
       if (now < this.#retryAt) return;
       if (typeof fetchedAt === 'number' && now - fetchedAt < this.#options.ttl) return;
     }
-    this.#options.track(this.#background());
+    this.#options.track(this.#background(force));
+  }
+
+  /**
+   * A fetch the fleet shares: take the lease, look at the store once more (the holder before us
+   * may have just written), and fetch only if the copy is still due. Concurrent callers join.
+   * Rejects when the fetch fails.
+   */
+  lead(force = false): Promise<LeadOutcome<T>> {
+    this.#leading ??= this.#lead(force).finally(() => {
+      this.#leading = undefined;
+    });
+    return this.#leading;
   }
 
   stop(): void {
@@ -99,23 +115,27 @@ export class RefreshScheduler<T> {
     clearInterval(this.#timer);
   }
 
-  async #background(): Promise<void> {
-    const { lease } = this.#options;
-    this.#starting = true;
-    let granted: boolean;
+  async #background(force: boolean): Promise<void> {
     try {
-      granted = await lease.acquire();
-    } finally {
-      this.#starting = false;
-    }
-    if (!granted) {
-      await this.#options.follow();
-      return;
-    }
-    try {
-      await this.run();
+      await this.lead(force);
     } catch {
       // Recorded by the catalog and logged; the pause is set.
+    }
+  }
+
+  async #lead(force: boolean): Promise<LeadOutcome<T>> {
+    const { lease, follow, fresh, clock, followBackoffMs } = this.#options;
+    if (this.#inFlight) return { kind: 'fetched', value: await this.#inFlight };
+    if (!(await lease.acquire())) {
+      // Another process is fetching: serve the copy held, and adopt its result when it is written.
+      this.#retryAt = Math.max(this.#retryAt, clock.now() + followBackoffMs());
+      await follow();
+      return { kind: 'lost' };
+    }
+    try {
+      await follow();
+      if (fresh(force)) return { kind: 'fresh' };
+      return { kind: 'fetched', value: await this.run() };
     } finally {
       await lease.release();
     }

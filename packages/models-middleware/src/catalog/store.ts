@@ -6,6 +6,17 @@ import type { Clock } from '../clock.js';
 import { describeError, StoreError } from '../errors.js';
 import { publishStoreDegraded, publishStoreRecovered } from '../events.js';
 import type { Logger } from '../logger.js';
+import { type Announcement, type Announcer, redisAnnouncer } from './announce.js';
+import {
+  isSqliteAdapter,
+  keyvLease,
+  type LeaseIO,
+  type LeaseKind,
+  redisLease,
+  SOLO_LEASE_IO,
+  sqliteLease,
+} from './lease-io.js';
+import { type RedisStore, redisStoreOf } from './redis-client.js';
 
 /** Every key the package writes starts with it, whatever store it is given. */
 export const NAMESPACE = 'ccproxy-models';
@@ -23,6 +34,8 @@ export interface StoreOptions {
   readonly retryDelayMs: number;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Called with what other processes announce (Redis pub/sub), once the store is open. */
+  readonly onAnnouncement?: ((announcement: Announcement) => void) | undefined;
 }
 
 /** A Keyv instance, also one from another copy of the keyv package (the caller's own install). */
@@ -85,18 +98,31 @@ export function sqliteFix(error: Error): string {
     : '`pnpm approve-builds` (pnpm) or `npm rebuild sqlite3` (npm)';
 }
 
-/** The two calls the catalog makes, on keys already inside the package's namespace. */
+/** The calls the catalog makes, on keys already inside the package's namespace. */
 interface KeyIO {
   get(key: string): Promise<unknown>;
-  set(key: string, value: unknown): Promise<boolean>;
+  set(key: string, value: unknown, ttl?: number): Promise<boolean>;
+  delete(key: string): Promise<boolean>;
 }
 
-/** The Keyv to close (when the package built it) and the namespaced calls on it. */
+/** The Keyv to close (when the package built it), the namespaced calls on it, and the fleet's parts. */
 interface Opened {
   readonly keyv: Keyv;
   readonly owned: boolean;
   readonly io: KeyIO;
+  /** The Keyv-level key of a package key, as the store adapter receives it. */
+  readonly keyOf: (key: string) => string;
+  readonly lease: LeaseIO;
+  readonly redis: RedisStore | undefined;
+  readonly announcer: Announcer | undefined;
 }
+
+const DATA = Object.freeze({ advisory: false });
+const ADVISORY = Object.freeze({ advisory: true });
+
+/** Where the lease lives; also the announcement channel's name, under the package's namespace. */
+const LEASE_PREFIX = 'lease:';
+const ANNOUNCE_KEY = 'announce';
 
 /**
  * The shared-store tier: Keyv over SQLite by default, or any Keyv store or instance. A cache is an
@@ -111,6 +137,10 @@ export class CatalogStore {
   /** When the store last went from ok to degraded (for the recovered event). */
   #degradedAt: number | undefined;
   #retryAt = 0;
+  /** Errors the store emitted; a call during which one was emitted counts as failed. */
+  #errors = 0;
+  #emitted: unknown;
+  #leaseKind: LeaseKind | null = null;
 
   constructor(options: StoreOptions) {
     this.#options = options;
@@ -127,20 +157,62 @@ export class CatalogStore {
 
   /** The value stored under the package's `key`; `undefined` on a miss, a fault or while resting. */
   async get(key: string): Promise<unknown> {
-    return this.#call('get', (keyv) => keyv.get(key), undefined);
+    return this.#call('get', ({ io }) => io.get(key), undefined);
   }
 
   /** `false` when the tier is off or resting, or the write failed. */
   async set(key: string, value: unknown): Promise<boolean> {
     return this.#call(
       'set',
-      async (keyv) => {
+      async ({ io }) => {
         // A Keyv built without throwOnErrors reports a failed write only through this result.
-        if ((await keyv.set(key, value)) === false) throw new Error('the store refused the write');
+        if ((await io.set(key, value)) === false) throw new Error('the store refused the write');
         return true;
       },
       false,
     );
+  }
+
+  /**
+   * Takes the lease `name` for `holder` for `ttlMs`. `true`: held; `false`: another process holds
+   * it; `undefined`: the store cannot say (off, resting, failed), so every process decides alone.
+   */
+  async claim(name: string, holder: string, ttlMs: number): Promise<boolean | undefined> {
+    return this.#call(
+      'lease',
+      ({ lease, keyOf }) => lease.claim(keyOf(LEASE_PREFIX + name), holder, ttlMs),
+      undefined,
+      ADVISORY,
+    );
+  }
+
+  /** Frees the lease `name` if `holder` still holds it. */
+  async free(name: string, holder: string): Promise<void> {
+    await this.#call(
+      'lease',
+      ({ lease, keyOf }) => lease.free(keyOf(LEASE_PREFIX + name), holder),
+      undefined,
+      ADVISORY,
+    );
+  }
+
+  /** Tells the other processes a new document is stored; `false` when no channel carried it. */
+  async announce(announcement: Announcement): Promise<boolean> {
+    return this.#call(
+      'announce',
+      async ({ announcer }) => {
+        if (announcer === undefined) return false;
+        await announcer.publish(announcement);
+        return true;
+      },
+      false,
+      ADVISORY,
+    );
+  }
+
+  /** How the lease is taken, once the store is open; `null` before, or with the tier off. */
+  get lease(): LeaseKind | null {
+    return this.#state === 'off' ? null : this.#leaseKind;
   }
 
   async close(): Promise<void> {
@@ -148,6 +220,7 @@ export class CatalogStore {
     this.#opened = Promise.resolve(undefined);
     if (this.#state === 'ok') this.#state = 'off';
     const opened = await pending;
+    await opened?.announcer?.close();
     if (!opened?.owned) return;
     try {
       await this.#deadline('close', opened.keyv.disconnect());
@@ -156,18 +229,34 @@ export class CatalogStore {
     }
   }
 
-  async #call<T>(operation: string, run: (io: KeyIO) => Promise<T>, none: T): Promise<T> {
+  /**
+   * One store call behind the tier's gate (off, resting) and deadline. A data call that fails
+   * degrades the tier and one that works heals it; an `advisory` one (lease, announcement) only
+   * answers `none`: the coordination is a bonus the data calls judge the store without.
+   */
+  async #call<T>(
+    operation: string,
+    run: (opened: Opened) => Promise<T>,
+    none: T,
+    { advisory }: { advisory: boolean } = DATA,
+  ): Promise<T> {
     if (this.#state === 'off') return none;
     if (this.#state === 'degraded' && this.#options.clock.now() < this.#retryAt) return none;
     this.#opened ??= this.#open();
     const opened = await this.#opened;
     if (opened === undefined) return none;
+    const errorsBefore = this.#errors;
     try {
-      const value = await this.#deadline(operation, run(opened.io));
-      this.#heal();
+      // A reconnecting Redis would queue the call until the deadline: fail it now instead.
+      if (opened.redis?.ready === false) throw new Error('Redis is reconnecting');
+      const value = await this.#deadline(operation, run(opened));
+      // A Keyv without throwOnErrors swallows a store fault and emits it: the call failed.
+      if (this.#errors !== errorsBefore) throw this.#emitted;
+      if (!advisory) this.#heal();
       return value;
     } catch (error) {
-      this.#degrade(operation, error);
+      if (advisory) this.#options.logger.debug({ err: error, operation }, 'models cache store: call failed');
+      else this.#degrade(operation, error);
       return none;
     }
   }
@@ -177,21 +266,49 @@ export class CatalogStore {
     try {
       // Loaded on first use: a catalog with the store tier off never loads Keyv or SQLite.
       const { Keyv } = await import('keyv');
-      let opened: Opened;
+      let keyv: Keyv;
+      let owned: boolean;
+      let io: KeyIO;
       if (isKeyv(store, Keyv)) {
         // A Keyv passed in keeps its own namespace: the package's keys get the package's prefix inside it.
-        opened = { keyv: store, owned: false, io: prefixed(store) };
+        keyv = store;
+        owned = false;
+        io = prefixed(store);
       } else {
         const adapter = store ?? (await this.#openSqlite(cacheDir as string));
         if (adapter === undefined) return undefined;
-        const keyv = new Keyv({ store: adapter, namespace: NAMESPACE, throwOnErrors: true });
-        opened = { keyv, owned: true, io: keyv as unknown as KeyIO };
+        keyv = new Keyv({ store: adapter, namespace: NAMESPACE, throwOnErrors: true });
+        owned = true;
+        io = keyv as unknown as KeyIO;
       }
-      // Keyv re-emits store errors; without a listener some stores would throw them.
-      opened.keyv.on('error', (error: unknown) =>
-        logger.debug({ err: error }, 'models cache store reported an error'),
-      );
-      return opened;
+      // Keyv re-emits store errors (a Redis reconnecting, a write it swallowed); without a
+      // listener some stores would throw them. Each one marks the tier degraded until a retry works.
+      keyv.on('error', (error: unknown) => {
+        this.#errors++;
+        this.#emitted = error;
+        logger.debug({ err: error }, 'models cache store reported an error');
+      });
+      const keyOf = keyvKeyOf(keyv, owned);
+      const adapter: unknown = keyv.store;
+      const redis = redisStoreOf(adapter);
+      const now = () => this.#options.clock.now();
+      // A Map lives in one process: nobody to share a lease with.
+      const lease = redis
+        ? redisLease(redis)
+        : isSqliteAdapter(adapter)
+          ? sqliteLease(adapter, now)
+          : store instanceof Map
+            ? SOLO_LEASE_IO
+            : keyvLease(io, now);
+      const { onAnnouncement } = this.#options;
+      const announcer =
+        redis && onAnnouncement
+          ? redisAnnouncer(redis, redis.rawKey(keyOf(ANNOUNCE_KEY)), onAnnouncement, (error) =>
+              logger.debug({ err: error }, 'models cache announcements: the subscriber reported an error'),
+            )
+          : undefined;
+      this.#leaseKind = lease.kind;
+      return { keyv, owned, io, keyOf, lease, redis, announcer };
     } catch (error) {
       // A directory that cannot be created now may be later: open again after the delay.
       this.#opened = undefined;
@@ -263,8 +380,18 @@ function prefixed(keyv: Keyv): KeyIO {
   const prefix = `${NAMESPACE}:`;
   return {
     get: (key) => keyv.get(prefix + key),
-    set: (key, value) => keyv.set(prefix + key, value),
+    set: (key, value, ttl) => keyv.set(prefix + key, value, ttl),
+    delete: (key) => keyv.delete(prefix + key),
   };
+}
+
+/** The key a package key becomes once Keyv has prefixed it (the adapter may prefix it again). */
+function keyvKeyOf(keyv: Keyv, owned: boolean): (key: string) => string {
+  const inner = owned ? '' : `${NAMESPACE}:`;
+  const namespace = keyv.namespace;
+  const outer =
+    keyv.useKeyPrefix !== false && typeof namespace === 'string' && namespace !== '' ? `${namespace}:` : '';
+  return (key) => `${outer}${inner}${key}`;
 }
 
 function firstLine(error: Error): string {

@@ -8,12 +8,21 @@ import type { CatalogEntry, CatalogResult } from './entry.js';
 import { answerOf, FALLBACK_RESULT } from './entry.js';
 import type { SnapshotTier } from './snapshot.js';
 
+/** A cold fetch's entry and the tier it came through. */
+export interface Fetched {
+  readonly entry: CatalogEntry;
+  readonly tier: 'upstream' | 'disk';
+}
+
 /** What the chain needs from the catalog; every method is joined and never rejects. */
 export interface TierChain {
   /** The stored document when it is newer than the copy held (adopted by the catalog). */
   fromStore(): Promise<CatalogEntry | undefined>;
-  /** The upstream fetch (adopted by the catalog); `undefined` when it failed. */
-  fromUpstream(): Promise<CatalogEntry | undefined>;
+  /**
+   * The upstream fetch (adopted by the catalog), or in a fleet the copy the process that held the
+   * lease fetched and stored (`disk`); `undefined` when it failed.
+   */
+  fromUpstream(): Promise<Fetched | undefined>;
   /** Whether an upstream fetch has failed and its pause is not over: do not wait for it again. */
   readonly upstreamFailing: boolean;
   /** Starts a background fetch when one is due. */
@@ -33,7 +42,7 @@ export async function answerCold(chain: TierChain): Promise<CatalogResult> {
   }
   if (!chain.upstreamFailing) {
     const fetched = await waitForUpstream(chain);
-    if (fetched !== undefined) return answerOf(fetched, 'upstream');
+    if (fetched !== undefined) return answerOf(fetched.entry, fetched.tier);
   } else {
     // A fetch already failed and nothing is cached: answer now instead of making every request
     // wait for a broken upstream again; the retry runs in the background after its pause.
@@ -46,7 +55,7 @@ export async function answerCold(chain: TierChain): Promise<CatalogResult> {
 }
 
 /** The fetch's entry; `undefined` when it failed, or is still running after `coldWaitMs` and the snapshot can answer. */
-async function waitForUpstream(chain: TierChain): Promise<CatalogEntry | undefined> {
+async function waitForUpstream(chain: TierChain): Promise<Fetched | undefined> {
   const fetched = chain.fromUpstream();
   if (!chain.snapshot.available) return fetched;
   let timer: NodeJS.Timeout | undefined;

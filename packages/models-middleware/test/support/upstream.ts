@@ -11,6 +11,9 @@ export type UpstreamHandler = (req: IncomingMessage, res: ServerResponse) => voi
  */
 export class FakeUpstream {
   readonly requests: IncomingMessage[] = [];
+  /** When each request arrived (ms since the epoch), beside `requests`. */
+  readonly arrivals: number[] = [];
+  readonly #waiters: Array<{ readonly count: number; readonly resolve: () => void }> = [];
   body: Buffer;
   handle: UpstreamHandler | undefined;
   /** Delay before answering, in ms (real time: keep it small). */
@@ -35,6 +38,12 @@ export class FakeUpstream {
     return this.requests.length;
   }
 
+  /** Resolves once `count` requests in all have arrived (the request log is the event). */
+  whenCount(count: number): Promise<void> {
+    if (this.requests.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ count, resolve }));
+  }
+
   setBody(body: Buffer | string | object): void {
     this.body = FakeUpstream.toBuffer(body);
   }
@@ -46,6 +55,11 @@ export class FakeUpstream {
   async start(): Promise<this> {
     this.#server = createServer((req, res) => {
       this.requests.push(req);
+      this.arrivals.push(Date.now());
+      for (const waiter of this.#waiters.filter((w) => this.requests.length >= w.count)) {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
       const answer = () => (this.handle ? this.handle(req, res) : this.#serve(req, res));
       if (this.delayMs > 0) setTimeout(answer, this.delayMs);
       else answer();
