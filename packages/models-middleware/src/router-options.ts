@@ -3,6 +3,10 @@
  * RangeError naming it. Catalog options are the catalog's to validate.
  */
 
+import {
+  type ResolvedAvailabilityOptions,
+  resolveAvailabilityOptions,
+} from './availability/availability-options.js';
 import { createdFromId } from './date-in-id.js';
 import { createModelSet } from './document.js';
 import {
@@ -29,6 +33,7 @@ const ROUTER_OPTION_KEYS: ReadonlySet<string> = new Set([
   'includeDeprecated',
   'maxAgeSeconds',
   'codex',
+  'availability',
   ...RULE_OPTION_KEYS,
 ]);
 export const ALL_ROUTER_KEYS: ReadonlySet<string> = new Set([...ROUTER_OPTION_KEYS, ...CATALOG_OPTION_KEYS]);
@@ -43,6 +48,8 @@ export interface ResolvedRouterOptions {
   readonly fallback: ModelSet;
   /** The operator's include / exclude / overrides / extra / aliases. */
   readonly rules: ModelRules;
+  /** The provider's own model list, when one is configured. */
+  readonly availability: ResolvedAvailabilityOptions | undefined;
 }
 
 export function resolveRouterOptions(o: Record<string, unknown>): ResolvedRouterOptions {
@@ -63,6 +70,7 @@ export function resolveRouterOptions(o: Record<string, unknown>): ResolvedRouter
     cacheControl: maxAge === 0 ? 'no-cache' : `public, max-age=${maxAge}`,
     fallback: createModelSet(checkFallback(o.fallback, provider), 0),
     rules: resolveRules(o, provider),
+    availability: resolveAvailabilityOptions(o.availability, provider),
   });
 }
 

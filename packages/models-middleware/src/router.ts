@@ -4,6 +4,8 @@
  * Pipeline: catalog answer -> view (view/) -> HTTP (http/).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AvailabilityStatus, createAvailability } from './availability/availability.js';
+import type { AvailabilityOptions } from './availability/availability-options.js';
 import { type Catalog, type CatalogResult, type CatalogStatus, createCatalog } from './catalog/catalog.js';
 import { type CodexDialect, createCodexDialect } from './codex/codex-dialect.js';
 import type { CodexSourceOptions } from './codex/codex-source.js';
@@ -87,6 +89,13 @@ export interface ModelsRouterOptions extends CatalogOptions {
    * warning name it. @default {}
    */
   aliases?: Readonly<Record<string, string>>;
+  /**
+   * The provider's own model list (OpenAI's or Anthropic's `/v1/models`, a Codex catalog): what
+   * the credentials can call. The list served becomes its ids, enriched with LiteLLM's metadata;
+   * when it cannot be had, LiteLLM's list is served and `status().availability` says why.
+   * @default none
+   */
+  availability?: AvailabilityOptions;
 }
 
 export interface RouterStatus {
@@ -103,6 +112,8 @@ export interface RouterStatus {
   readonly catalog: CatalogStatus;
   /** The Codex dialect's source, and why Codex gets an empty list when it does. */
   readonly codex: ReturnType<CodexDialect['status']>;
+  /** The provider's own model list (`null` when none is configured). */
+  readonly availability: AvailabilityStatus | null;
 }
 
 /** An Express-compatible middleware serving `GET`/`HEAD` `/models` and `/models/:id` where it is mounted. */
@@ -110,6 +121,8 @@ export interface ModelsRouter {
   (req: IncomingMessage, res: ServerResponse, next: Next): void;
   readonly catalog: Catalog;
   status(): RouterStatus;
+  /** Resolves when the router's own fetches (the `availability` list) are done. */
+  idle(): Promise<void>;
   /** Closes the router's private catalog; a catalog passed in is left to its creator. */
   close(): Promise<void>;
 }
@@ -125,14 +138,37 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
   const { catalog, owned } = catalogOf(o, resolved.provider);
   const logger = catalog.options?.logger ?? silentLogger;
   const codex = createCodexDialect(o.codex, { clock: catalog.clock, logger });
+  const available =
+    resolved.availability === undefined
+      ? undefined
+      : createAvailability(resolved.availability, {
+          clock: catalog.clock,
+          logger,
+          catalogOptions: catalog.options,
+        });
+  // Under `all` the list's cards belong to the provider whose list it is.
+  const owner =
+    resolved.provider !== 'all' || resolved.availability === undefined
+      ? resolved.provider
+      : resolved.availability.format === 'anthropic'
+        ? 'anthropic'
+        : 'openai';
 
   let view: View | undefined;
   let lastSource: CatalogSource | null = null;
   const viewFor = (result: CatalogResult): View => {
     const now = catalog.clock.now();
-    if (view === undefined || view.models !== result.models || now >= view.validUntil) {
+    const list = available?.current();
+    if (
+      view === undefined ||
+      view.models !== result.models ||
+      view.available !== list ||
+      now >= view.validUntil
+    ) {
       const before = view;
-      view = createView(result.models, resolved.filter, resolved.fallback, now, resolved.rules);
+      const input =
+        list === undefined ? undefined : { list, owner, keepUnlisted: available?.keepUnlisted === true };
+      view = createView(result.models, resolved.filter, resolved.fallback, now, resolved.rules, input);
       if (view.ruled.unresolved.length > 0 && (before === undefined || before.models !== view.models)) {
         logger.warn(
           { provider: resolved.provider, aliases: view.ruled.unresolved },
@@ -150,8 +186,13 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
   // The events name the router, which is the handler created next.
   const servedBy = { provider: resolved.provider } as { router: ModelsRouter; provider: string };
   const handler = createHandler({
-    peek: () => catalog.peek(),
-    get: () => catalog.get(),
+    // Until the provider's list has had its first chance, requests wait for it (`coldWaitMs`).
+    peek:
+      available === undefined ? () => catalog.peek() : () => (available.ready ? catalog.peek() : undefined),
+    get:
+      available === undefined
+        ? () => catalog.get()
+        : () => Promise.all([catalog.get(), available.load()]).then(([result]) => result),
     viewFor,
     format: resolved.format,
     cacheControl: resolved.cacheControl,
@@ -161,6 +202,7 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
     codex,
     catalog,
     servedBy,
+    sourceNote: available === undefined ? undefined : () => `availability=${available.state}`,
   }) as ModelsRouter;
   servedBy.router = handler;
 
@@ -176,12 +218,19 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
       source: lastSource,
       catalog: catalog.status(),
       codex: codex.status(),
+      availability: available?.status() ?? null,
     };
   };
   Object.defineProperties(handler, {
     catalog: { value: catalog, enumerable: true },
     status: { value: status },
-    close: { value: () => (owned ? catalog.close() : Promise.resolve()) },
+    idle: { value: async () => available?.idle() },
+    close: {
+      value: async () => {
+        await available?.close();
+        if (owned) await catalog.close();
+      },
+    },
   });
   return handler;
 }

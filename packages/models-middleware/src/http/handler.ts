@@ -39,10 +39,15 @@ export interface HandlerOptions {
   readonly catalog: Pick<Catalog, 'peek' | 'get'>;
   /** Who answers, for the `list` and `retrieve` diagnostics events. */
   readonly servedBy: ServedBy;
+  /**
+   * Appended to the source header (`memory; availability=failed`): what the provider's own list
+   * is doing. @default none
+   */
+  readonly sourceNote?: (() => string) | undefined;
 }
 
 export function createHandler(options: HandlerOptions): Handler {
-  const { peek, get, viewFor, format, answered, codex, catalog, servedBy } = options;
+  const { peek, get, viewFor, format, answered, codex, catalog, servedBy, sourceNote } = options;
   const vary = varyFor(format);
   // Built once per tier, so the hot path allocates no header object.
   const headersBySource = new Map<string, Readonly<Record<string, string>>>();
@@ -71,7 +76,8 @@ export function createHandler(options: HandlerOptions): Handler {
     const source: CatalogSource = view.fallback ? 'fallback' : result.source;
     const reply = view.reply(dialect, route.id, route.query);
     if (isErrorReply(reply)) sendError(res, reply.status, reply.error);
-    else sendBody(req, res, reply, headersFor(source));
+    else
+      sendBody(req, res, reply, headersFor(sourceNote === undefined ? source : `${source}; ${sourceNote()}`));
     answered(source);
     publishServed(servedBy, req, dialect, source, res.statusCode, route.id, view.listing.cards.length);
   }

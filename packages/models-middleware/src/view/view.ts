@@ -5,6 +5,8 @@
  * changes lifecycle, gets a new view.
  */
 import { LRUCache } from 'lru-cache';
+import { type AvailableInput, mergeAvailable } from '../availability/merge.js';
+import type { AvailableList } from '../availability/upstream-list.js';
 import type { ModelRules } from '../rule-options.js';
 import type { ModelFilter, ModelSet } from '../types.js';
 import { DIALECTS, type DialectName } from './dialects.js';
@@ -26,6 +28,8 @@ export interface View {
   readonly listing: Listing;
   /** The catalog's models after the operator's rules (marks, unresolved aliases). */
   readonly ruled: RuledModels;
+  /** The provider's own list the view was built with, if any. */
+  readonly available: AvailableList | undefined;
   /** The list (`id` undefined) or one model, in a dialect. */
   reply(dialect: DialectName, id: string | undefined, query: string): Reply;
 }
@@ -37,8 +41,10 @@ export function createView(
   fallback: ModelSet,
   nowMs: number,
   rules: ModelRules,
+  available?: AvailableInput,
 ): View {
-  const ruled = applyRules(models, filter, rules);
+  const shown = available === undefined ? models : mergeAvailable(models, available);
+  const ruled = applyRules(shown, filter, rules);
   const selection = selectFrom(ruled.cards, ruled.candidate, filter.includeDeprecated, nowMs);
   const today = utcDay(nowMs);
   if (selection.cards.length === 0) {
@@ -48,7 +54,7 @@ export function createView(
       today,
       find: (id) => fallback.byId.get(id),
     };
-    return viewOf(models, true, Number.POSITIVE_INFINITY, listing, ruled);
+    return viewOf(models, true, Number.POSITIVE_INFINITY, listing, ruled, available?.list);
   }
   const listing: Listing = {
     cards: selection.cards,
@@ -61,7 +67,7 @@ export function createView(
       return shown ? card : undefined;
     },
   };
-  return viewOf(models, false, selection.validUntil, listing, ruled);
+  return viewOf(models, false, selection.validUntil, listing, ruled, available?.list);
 }
 
 function viewOf(
@@ -70,6 +76,7 @@ function viewOf(
   validUntil: number,
   listing: Listing,
   ruled: RuledModels,
+  available: AvailableList | undefined,
 ): View {
   const bodies = new LRUCache<string, PreparedBody>({ max: MAX_PREPARED_BODIES });
   const dialects = new Map<DialectName, DialectView>();
@@ -79,6 +86,7 @@ function viewOf(
     validUntil,
     listing,
     ruled,
+    available,
     reply(dialect, id, query) {
       const key = id === undefined ? `${dialect}?${query}` : `${dialect}/${id}`;
       const cached = bodies.get(key);
