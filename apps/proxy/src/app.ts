@@ -23,6 +23,8 @@ export interface AppDeps {
   readonly clock?: SharedOptions['clock'];
   /** Secret of `POST /admin/models/refresh`; `null` = no endpoint. @default $CCPROXY_REFRESH_SECRET (unset = no endpoint) */
   readonly refreshSecret?: string | null;
+  /** Where `availability.api_key_env` keys are read from, on every list fetch. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ProxyApp {
@@ -49,8 +51,8 @@ export function createApp(config: ProxyConfig, deps: AppDeps = {}): ProxyApp {
   const enabled = PLUGIN_NAMES.map((name) => config.plugins[name]).filter((plugin) => plugin.enabled);
   // Plugins with the same source settings get one catalog: one upstream fetch per refresh.
   const catalogs = createPluginCatalogs(enabled, shared);
-  const plugins: MountedPlugin[] = enabled.map(({ name, mount }) => {
-    const router = modelsRouter(routerOptions(name, catalogs.of(name)));
+  const plugins: MountedPlugin[] = enabled.map(({ name, mount, availability }) => {
+    const router = modelsRouter(routerOptions(name, catalogs.of(name), availability, deps.env));
     return Object.freeze({ name, provider: PLUGINS[name].provider, mount, router });
   });
 

@@ -4,7 +4,12 @@
  * as degraded rather than failing the whole report.
  */
 import { performance } from 'node:perf_hooks';
-import type { CatalogSource, CatalogStatus, CodexStatus } from '@ccproxy/models-middleware';
+import type {
+  AvailabilityStatus,
+  CatalogSource,
+  CatalogStatus,
+  CodexStatus,
+} from '@ccproxy/models-middleware';
 import type { ProxyConfig } from './config.js';
 import { PLUGIN_NAMES, type PluginName } from './config-schema.js';
 import { type MountedPlugin, PLUGINS } from './plugins.js';
@@ -21,6 +26,8 @@ interface PluginHealth {
   readonly catalog?: CatalogStatus;
   /** The codex plugin only: where Codex's own entries come from, and why Codex gets none when it does. */
   readonly codex?: CodexStatus;
+  /** The provider's own model list, when `[plugins.<name>.availability]` is on (never its key). */
+  readonly availability?: AvailabilityStatus;
   /** Why the plugin's status could not be read (the report is then `degraded`). */
   readonly error?: string;
 }
@@ -58,6 +65,7 @@ export function healthReport(
       continue;
     }
     if (status.catalog.lastError !== null || status.catalog.disk === 'degraded') degraded = true;
+    if (status.availability !== null && status.availability.lastError !== null) degraded = true;
     report[name] = {
       enabled: true,
       mount: mounted.mount,
@@ -66,6 +74,7 @@ export function healthReport(
       lastAnswer: status.source,
       catalog: status.catalog,
       ...(name === 'codex' && { codex: status.codex }),
+      ...(status.availability !== null && { availability: status.availability }),
     };
   }
   return {

@@ -10,7 +10,7 @@ import type {
   ModelsRouter,
   ModelsRouterOptions,
 } from '@ccproxy/models-middleware';
-import type { PluginConfig } from './config.js';
+import type { AvailabilityConfig, PluginConfig } from './config.js';
 import type { PluginName } from './config-schema.js';
 import { CLAUDE_FALLBACK_MODELS, CODEX_FALLBACK_MODELS } from './fallback.js';
 
@@ -50,9 +50,46 @@ export function catalogOptions(plugin: PluginConfig, shared: SharedOptions = {})
 }
 
 /** A plugin's router over the catalog it reads (which may be shared with the other plugin). */
-export function routerOptions(name: PluginName, catalog: Catalog): ModelsRouterOptions {
+export function routerOptions(
+  name: PluginName,
+  catalog: Catalog,
+  availability?: AvailabilityConfig,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ModelsRouterOptions {
   const definition = PLUGINS[name];
-  return { catalog, provider: definition.provider, fallback: [...definition.fallback] };
+  const options: ModelsRouterOptions = {
+    catalog,
+    provider: definition.provider,
+    fallback: [...definition.fallback],
+  };
+  if (availability !== undefined) options.availability = availabilityOptions(availability, env);
+  return options;
+}
+
+/**
+ * The router's `availability` option: the key read from its environment variable on every fetch
+ * (a supervisor that rotates it in a restart-free way is out of scope, but nothing caches it),
+ * sent the way the format's provider expects it.
+ */
+function availabilityOptions(
+  config: AvailabilityConfig,
+  env: Readonly<Record<string, string | undefined>>,
+): NonNullable<ModelsRouterOptions['availability']> {
+  const { apiKeyEnv } = config;
+  const headers =
+    apiKeyEnv === undefined
+      ? undefined
+      : (): Record<string, string> => {
+          const key = env[apiKeyEnv] ?? '';
+          return config.format === 'anthropic' ? { 'x-api-key': key } : { Authorization: `Bearer ${key}` };
+        };
+  return {
+    url: config.url,
+    format: config.format,
+    ttlMs: config.ttlSeconds * 1000,
+    keepUnlisted: config.keepUnlisted,
+    ...(headers && { headers }),
+  };
 }
 
 export interface MountedPlugin {
