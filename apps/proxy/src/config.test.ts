@@ -10,6 +10,7 @@ import { type ConfigError, isConfigError } from './config-error.js';
 import { findConfigFile, invocationDir } from './config-file.js';
 import {
   CONFIG_SCHEMA,
+  DEFAULT_AVAILABILITY_TTL_SECONDS,
   DEFAULT_CACHE_TTL_HOURS,
   DEFAULT_FETCH_TIMEOUT_SECONDS,
   DEFAULT_HOST,
@@ -70,7 +71,8 @@ describe('defaults', () => {
       DEFAULT_CACHE_TTL_HOURS,
       DEFAULT_FETCH_TIMEOUT_SECONDS,
       DEFAULT_REFRESH_INTERVAL_MINUTES,
-    ]).toEqual([24, 30, 0]);
+      DEFAULT_AVAILABILITY_TTL_SECONDS,
+    ]).toEqual([24, 30, 0, 600]);
   });
 
   it('config.example.toml is valid and shows exactly the defaults', () => {
