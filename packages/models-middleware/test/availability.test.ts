@@ -1,6 +1,11 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEFAULT_AVAILABILITY_COLD_WAIT_MS,
+  DEFAULT_AVAILABILITY_TIMEOUT_MS,
+  DEFAULT_AVAILABILITY_TTL_MS,
+} from '../src/availability/availability-options.js';
 import { type Catalog, createCatalog } from '../src/catalog/catalog.js';
 import { type ModelsRouter, type ModelsRouterOptions, modelsRouter, SOURCE_HEADER } from '../src/router.js';
 import { EXPRESS_VERSIONS, proxyApp } from './support/app.js';
@@ -319,6 +324,14 @@ describe('availability options', () => {
       /`availability\.keepUnlisted`/,
     );
     expect(make({ url: 'https://api.example/v1/models', ttl: 5 })).toThrow(/ttl/);
+  });
+
+  it('pins the defaults', () => {
+    expect([
+      DEFAULT_AVAILABILITY_TTL_MS,
+      DEFAULT_AVAILABILITY_TIMEOUT_MS,
+      DEFAULT_AVAILABILITY_COLD_WAIT_MS,
+    ]).toEqual([600_000, 10_000, 2_000]);
   });
 
   it('status() is null without the option', () => {
