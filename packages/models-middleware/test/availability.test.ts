@@ -233,6 +233,33 @@ describe.each(EXPRESS_VERSIONS)('availability from the provider list on %s', (_n
     expect(router.status().availability?.lastError?.message).toMatch(/HTTP 401/);
   });
 
+  it('a 429 with Retry-After is not asked again before it says', async () => {
+    await start();
+    const { app, router } = mount({
+      provider: 'openai',
+      availability: { url: providers.openaiUrl, headers: bearer, ttlMs: 1_000 },
+    });
+    providers.handle = (_req, res) => {
+      res.writeHead(429, { 'Retry-After': '120' });
+      res.end();
+    };
+    await request(app).get('/v1/models').expect(200);
+    await router.idle();
+    // The usual pause after a failure here is the TTL (1 s); the upstream asked for 120 s.
+    clock.advance(60_000);
+    await request(app).get('/v1/models').expect(200);
+    await router.idle();
+    expect(providers.requests).toHaveLength(1);
+    providers.handle = undefined;
+    clock.advance(60_000);
+    await request(app).get('/v1/models').expect(200);
+    await router.idle();
+    expect(providers.requests).toHaveLength(2);
+    const res = await request(app).get('/v1/models').expect(200);
+    expect(res.body.data).toHaveLength(4);
+    expect(res.headers[SOURCE_HEADER]).toBe('memory; availability=ok');
+  });
+
   it('refuses a list under half the last good one (sanity check) and keeps the last good list', async () => {
     await start();
     const { app, router } = mount({

@@ -15,7 +15,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import type { Clock } from '../clock.js';
-import { BodyTooLargeError, describeError, UpstreamNetworkError } from '../errors.js';
+import { BodyTooLargeError, describeError, UpstreamHttpError, UpstreamNetworkError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { PACKAGE_NAME } from '../package-name.js';
 import { createSource, type Source, type Validators } from '../source.js';
@@ -225,8 +225,10 @@ export function createUrlListSource<T>(url: string, options: UrlListSourceOption
       }
       nextAt = clock.now() + options.ttlMs;
     } catch (error) {
+      // A 429/503 that says when to come back is not asked again before then.
+      const retryAfter = error instanceof UpstreamHttpError ? (error.retryAfterMs ?? 0) : 0;
+      nextAt = clock.now() + Math.max(options.retryDelayMs, retryAfter);
       state.fail(error);
-      nextAt = clock.now() + options.retryDelayMs;
     } finally {
       settled = true;
     }
