@@ -307,6 +307,34 @@ describe.each(EXPRESS_VERSIONS)('availability from the provider list on %s', (_n
     expect(alone.headers[SOURCE_HEADER]).toBe('disk; availability=failed');
   });
 
+  it('a list slower than coldWaitMs: LiteLLM answers meanwhile (loading), later requests do not wait again', async () => {
+    await start();
+    let release: (() => void) | undefined;
+    providers.handle = (req, res) => {
+      release = () => {
+        providers.handle = undefined;
+        res.writeHead(307, { Location: req.url ?? '/' });
+        res.end();
+      };
+    };
+    const { app, router } = mount({
+      provider: 'openai',
+      availability: { url: providers.openaiUrl, headers: bearer, coldWaitMs: 50, timeoutMs: 5_000 },
+    });
+    const first = await request(app).get('/v1/models').expect(200);
+    expect(first.body.data).toHaveLength(EXPECTED.openai);
+    expect(first.headers[SOURCE_HEADER]).toBe('upstream; availability=loading');
+    // Answered from memory at once: no second wait on the same fetch.
+    const second = await request(app).get('/v1/models').expect(200);
+    expect(second.headers[SOURCE_HEADER]).toBe('memory; availability=loading');
+    expect(router.status().availability?.state).toBe('loading');
+    release?.();
+    await router.idle();
+    const listed = await request(app).get('/v1/models').expect(200);
+    expect(ids(listed)).toEqual(['gpt-4.1', 'gpt-4o', 'o3-mini', 'gpt-secret-beta']);
+    expect(providers.requests).toHaveLength(2);
+  });
+
   it('credentials that throw are a refused list, not a crash', async () => {
     await start();
     const { app, router } = mount({

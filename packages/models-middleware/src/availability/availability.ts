@@ -134,6 +134,8 @@ export function createAvailability(
     return source.status().lastError === null ? 'ok' : 'stale';
   };
 
+  // Once a request has waited `coldWaitMs` in vain, later ones do not wait for that fetch again.
+  let waitedInVain = false;
   return {
     keepUnlisted: options.keepUnlisted,
     current() {
@@ -141,14 +143,17 @@ export function createAvailability(
       return source.peek()?.value;
     },
     get ready() {
-      return source.settled;
+      return source.settled || waitedInVain;
     },
     async load() {
       const first = source.get();
-      if (source.settled || options.coldWaitMs === 0) return;
+      if (source.settled || waitedInVain || options.coldWaitMs === 0) return;
       let timer: NodeJS.Timeout | undefined;
       const gaveUp = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, options.coldWaitMs);
+        timer = setTimeout(() => {
+          waitedInVain = true;
+          resolve();
+        }, options.coldWaitMs);
         timer.unref();
       });
       try {
