@@ -57,7 +57,7 @@ describe('the credentials of the availability list', () => {
         availability: {
           url: provider === 'openai' ? providers.openaiUrl : providers.anthropicUrl,
           ttlMs: 1_000,
-          timeoutMs: 300,
+          timeoutMs: 1_500,
           headers: (): Record<string, string> => {
             if (key === 'throw') throw new Error(`vault said no to ${SECRET}`);
             return provider === 'openai' ? { Authorization: `Bearer ${key}` } : { 'x-api-key': key };

@@ -49,14 +49,14 @@ const FAULTS: readonly Fault[] = [
   {
     name: 'a server that never answers',
     handle: neverAnswers,
-    timeoutMs: 300,
-    message: /timed out after 300 ms/,
+    timeoutMs: 800,
+    message: /timed out after 800 ms/,
   },
   {
     name: 'a body trickling one byte a second',
     handle: trickle(1000),
-    timeoutMs: 300,
-    message: /timed out after 300 ms/,
+    timeoutMs: 800,
+    message: /timed out after 800 ms/,
   },
   { name: 'a redirect loop', handle: redirectLoop, message: /more than 5 redirects/ },
   {
