@@ -46,8 +46,9 @@ interface FetchExtras {
   /** Another page of the same list (an absolute URL); the source's `url` when absent. */
   readonly url?: string;
   /**
-   * Sent with this fetch only (credentials). Errors then keep only the code and message of what
-   * went wrong, never the HTTP client's error, which holds the request and its headers.
+   * Sent with this fetch only (credentials). Redirects are then not followed (a 3xx is an HTTP
+   * error), and errors keep only the code and message of what went wrong, never the HTTP
+   * client's error, which holds the request and its headers.
    */
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -163,7 +164,12 @@ function createHttpSource(target: URL, settings: SourceOptions): Source {
       const causeOf = extras?.headers === undefined ? (error: unknown) => error : scrubbed;
 
       try {
-        const response = await (await client()).get<Readable>(url, { headers, signal: controller.signal });
+        const response = await (await client()).get<Readable>(url, {
+          headers,
+          signal: controller.signal,
+          // A redirect would carry the credentials to wherever it points: it is an HTTP error instead.
+          ...(extras?.headers !== undefined && { maxRedirects: 0 }),
+        });
         const status = response.status;
         if (status === 304 && conditional) return NOT_MODIFIED;
         if (status !== 200) {

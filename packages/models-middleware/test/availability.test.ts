@@ -310,11 +310,12 @@ describe.each(EXPRESS_VERSIONS)('availability from the provider list on %s', (_n
   it('a list slower than coldWaitMs: LiteLLM answers meanwhile (loading), later requests do not wait again', async () => {
     await start();
     let release: (() => void) | undefined;
-    providers.handle = (req, res) => {
+    providers.handle = (_req, res) => {
       release = () => {
-        providers.handle = undefined;
-        res.writeHead(307, { Location: req.url ?? '/' });
-        res.end();
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(
+          JSON.stringify({ data: ['gpt-4.1', 'gpt-4o', 'o3-mini', 'gpt-secret-beta'].map((id) => ({ id })) }),
+        );
       };
     };
     const { app, router } = mount({
@@ -332,7 +333,22 @@ describe.each(EXPRESS_VERSIONS)('availability from the provider list on %s', (_n
     await router.idle();
     const listed = await request(app).get('/v1/models').expect(200);
     expect(ids(listed)).toEqual(['gpt-4.1', 'gpt-4o', 'o3-mini', 'gpt-secret-beta']);
-    expect(providers.requests).toHaveLength(2);
+    expect(providers.requests).toHaveLength(1);
+  });
+
+  it('close() aborts a list fetch that hangs instead of waiting out its deadline', async () => {
+    await start();
+    providers.handle = () => {};
+    const { app, router } = mount({
+      provider: 'openai',
+      availability: { url: providers.openaiUrl, headers: bearer, coldWaitMs: 0, timeoutMs: 600_000 },
+    });
+    await request(app).get('/v1/models').expect(200);
+    await router.close();
+    expect(router.status().availability).toMatchObject({
+      state: 'failed',
+      lastError: { message: expect.stringMatching(/aborted/) },
+    });
   });
 
   it('credentials that throw are a refused list, not a crash', async () => {

@@ -88,6 +88,8 @@ export function createAvailability(
   const credentials = credentialsOf(options.headers, options.format);
   const store = storeOf(deps);
   const urlHash = hash(options.url);
+  // Aborts a fetch in flight on close, so closing never waits out a hung upstream.
+  const closing = new AbortController();
   const keyFor = (headers: Readonly<Record<string, string>>): string =>
     `availability:${options.format}:${urlHash}:${hash(canonical(headers))}`;
 
@@ -102,7 +104,7 @@ export function createAvailability(
       maxBytes: MAX_PAGE_BYTES,
       ttlMs: options.ttlMs,
       retryDelayMs: Math.min(options.ttlMs, RETRY_DELAY_MS),
-      read: (from, validators) => readList(from, validators, options.format, credentials),
+      read: (from, validators) => readList(from, validators, options.format, credentials, closing.signal),
       check: checkList,
       ...(store && {
         store: {
@@ -139,13 +141,14 @@ export function createAvailability(
   return {
     keepUnlisted: options.keepUnlisted,
     current() {
-      source.refreshIfDue();
+      if (!closing.signal.aborted) source.refreshIfDue();
       return source.peek()?.value;
     },
     get ready() {
       return source.settled || waitedInVain;
     },
     async load() {
+      if (closing.signal.aborted) return;
       const first = source.get();
       if (source.settled || waitedInVain || options.coldWaitMs === 0) return;
       let timer: NodeJS.Timeout | undefined;
@@ -180,6 +183,7 @@ export function createAvailability(
     },
     idle: () => source.idle(),
     async close() {
+      closing.abort();
       await source.idle();
       await store?.close();
     },
@@ -188,7 +192,8 @@ export function createAvailability(
 
 function storeOf(deps: AvailabilityDeps): CatalogStore | undefined {
   const o = deps.catalogOptions;
-  if (o === undefined) return undefined;
+  // A disabled catalog touches no disk; its router's list is then kept in memory only.
+  if (o === undefined || !o.enabled) return undefined;
   return new CatalogStore({
     cacheDir: o.cacheDir,
     store: o.store,
@@ -241,10 +246,11 @@ async function readList(
   validators: Validators,
   format: AvailabilityFormat,
   credentials: () => Promise<Readonly<Record<string, string>>>,
+  signal: AbortSignal,
 ): Promise<ReadResult<AvailableList>> {
   const headers = await credentials();
   if (format !== 'anthropic') {
-    const result = await source.fetch(validators, undefined, { headers });
+    const result = await source.fetch(validators, signal, { headers });
     if (result.status !== 'ok') return result;
     const value = parserOf(format)(result.body, source.url);
     return { status: 'ok', value, etag: result.etag, lastModified: result.lastModified };
@@ -256,7 +262,7 @@ async function readList(
     const url = new URL(source.url);
     url.searchParams.set('limit', String(PAGE_LIMIT));
     if (after !== undefined) url.searchParams.set('after_id', after);
-    const result = await source.fetch(undefined, undefined, { url: url.href, headers });
+    const result = await source.fetch(undefined, signal, { url: url.href, headers });
     // Without validators the source never reports not-modified; a 304 anyway is a broken upstream.
     if (result.status !== 'ok') throw new InvalidDocumentError(url.href, 'answered 304 to a plain GET');
     const parsed = parseAnthropicPage(result.body, url.href);

@@ -58,7 +58,8 @@ const FAULTS: readonly Fault[] = [
     timeoutMs: 800,
     message: /timed out after 800 ms/,
   },
-  { name: 'a redirect loop', handle: redirectLoop, message: /more than 5 redirects/ },
+  // A redirect would take the key along: not followed, an HTTP error.
+  { name: 'a redirect (loop)', handle: redirectLoop, message: /HTTP 302/ },
   {
     name: 'an HTML body',
     handle: body('<!doctype html><p>Rate limited</p>', 'text/html'),
