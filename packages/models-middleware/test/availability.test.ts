@@ -277,6 +277,16 @@ describe.each(EXPRESS_VERSIONS)('availability from the provider list on %s', (_n
       state: 'stale',
       lastError: { message: expect.stringMatching(/only 1 models, the last good list had 6/) },
     });
+    // The same short list three times in a row is the account's answer: it is taken.
+    for (const _ of [2, 3]) {
+      clock.advance(60_000);
+      await request(app).get('/v1/models').expect(200);
+      await router.idle();
+    }
+    expect(providers.requests).toHaveLength(4);
+    const taken = await request(app).get('/v1/models').expect(200);
+    expect(ids(taken)).toEqual(['gpt-4o']);
+    expect(router.status().availability).toMatchObject({ state: 'ok', models: 1 });
   });
 
   it('reads the list back from the store when the upstream is down, only under the same credentials', async () => {

@@ -105,7 +105,7 @@ export function createAvailability(
       ttlMs: options.ttlMs,
       retryDelayMs: Math.min(options.ttlMs, RETRY_DELAY_MS),
       read: (from, validators) => readList(from, validators, options.format, credentials, closing.signal),
-      check: checkList,
+      check: sanityCheck(),
       ...(store && {
         store: {
           async read() {
@@ -276,16 +276,34 @@ async function readList(
   throw new InvalidDocumentError(source.url, `more than ${MAX_PAGES} pages`);
 }
 
-/** An empty list, or one under half the last good one, is a broken answer, not an account change. */
-function checkList(next: AvailableList, prev: AvailableList | undefined): void {
-  const count = next.models.length;
-  if (count === 0) throw new InvalidDocumentError('model list', 'lists no models');
-  if (prev !== undefined && count < prev.models.length / 2) {
+/** The same shrunken list this many times in a row is the account's answer, not a glitch. */
+const SHRINK_CONFIRMATIONS = 3;
+
+/**
+ * An empty list is refused; so is one under half the last good one (a broken answer), unless the
+ * upstream gives exactly that list {@link SHRINK_CONFIRMATIONS} times in a row: a key that lost
+ * access must not be served its old list forever.
+ */
+function sanityCheck(): (next: AvailableList, prev: AvailableList | undefined) => void {
+  let shrunk: { readonly ids: string; times: number } | undefined;
+  return (next, prev) => {
+    const count = next.models.length;
+    if (count === 0) throw new InvalidDocumentError('model list', 'lists no models');
+    if (prev === undefined || count >= prev.models.length / 2) {
+      shrunk = undefined;
+      return;
+    }
+    const ids = next.models.map((model) => model.id).join('\n');
+    shrunk = shrunk?.ids === ids ? { ids, times: shrunk.times + 1 } : { ids, times: 1 };
+    if (shrunk.times >= SHRINK_CONFIRMATIONS) {
+      shrunk = undefined;
+      return;
+    }
     throw new InvalidDocumentError(
       'model list',
-      `lists only ${count} models, the last good list had ${prev.models.length}`,
+      `lists only ${count} models, the last good list had ${prev.models.length} (taken if it says so ${SHRINK_CONFIRMATIONS} times in a row)`,
     );
-  }
+  };
 }
 
 function canonical(headers: Readonly<Record<string, string>>): string {
