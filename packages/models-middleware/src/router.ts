@@ -4,8 +4,9 @@
  * Pipeline: catalog answer -> view (view/) -> HTTP (http/).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AvailabilityStatus, createAvailability } from './availability/availability.js';
+import type { Availability, AvailabilityStatus } from './availability/availability.js';
 import type { AvailabilityOptions } from './availability/availability-options.js';
+import { createAvailabilityLists } from './availability/lists.js';
 import { type Catalog, type CatalogResult, type CatalogStatus, createCatalog } from './catalog/catalog.js';
 import { type CodexDialect, createCodexDialect } from './codex/codex-dialect.js';
 import type { CodexSourceOptions } from './codex/codex-source.js';
@@ -138,10 +139,10 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
   const { catalog, owned } = catalogOf(o, resolved.provider);
   const logger = catalog.options?.logger ?? silentLogger;
   const codex = createCodexDialect(o.codex, { clock: catalog.clock, logger });
-  const available =
+  const lists =
     resolved.availability === undefined
       ? undefined
-      : createAvailability(resolved.availability, {
+      : createAvailabilityLists(resolved.availability, {
           clock: catalog.clock,
           logger,
           catalogOptions: catalog.options,
@@ -154,55 +155,67 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
         ? 'anthropic'
         : 'openai';
 
+  // One view per list (the operator's, or each client key's), rebuilt when the catalog, the list
+  // or the day changes; `undefined` keys the view without a list.
   let view: View | undefined;
+  const listViews = new WeakMap<Availability, View>();
   let lastSource: CatalogSource | null = null;
-  const viewFor = (result: CatalogResult): View => {
+  const viewFor = (result: CatalogResult, req?: IncomingMessage): View => {
     const now = catalog.clock.now();
+    const available = lists?.pick(req);
     const list = available?.current();
+    const held = available === undefined ? view : listViews.get(available);
     if (
-      view === undefined ||
-      view.models !== result.models ||
-      view.available !== list ||
-      now >= view.validUntil
+      held !== undefined &&
+      held.models === result.models &&
+      held.available === list &&
+      now < held.validUntil
     ) {
-      const before = view;
-      const input =
-        list === undefined ? undefined : { list, owner, keepUnlisted: available?.keepUnlisted === true };
-      view = createView(result.models, resolved.filter, resolved.fallback, now, resolved.rules, input);
-      if (view.ruled.unresolved.length > 0 && (before === undefined || before.models !== view.models)) {
-        logger.warn(
-          { provider: resolved.provider, aliases: view.ruled.unresolved },
-          `${PACKAGE_NAME}: aliases to models not listed are not served: ${view.ruled.unresolved.join(', ')}`,
-        );
-      }
-      // Once per catalog version that shows the fallback cards, not once per day or request.
-      if (view.fallback && (before === undefined || !before.fallback || before.models !== view.models)) {
-        publishFallbackUsed(catalog, 'fallback', resolved.provider, view.listing.cards.length);
-      }
+      return held;
     }
-    return view;
+    const input =
+      list === undefined ? undefined : { list, owner, keepUnlisted: available?.keepUnlisted === true };
+    const built = createView(result.models, resolved.filter, resolved.fallback, now, resolved.rules, input);
+    if (available === undefined) view = built;
+    else listViews.set(available, built);
+    if (built.ruled.unresolved.length > 0 && (held === undefined || held.models !== built.models)) {
+      logger.warn(
+        { provider: resolved.provider, aliases: built.ruled.unresolved },
+        `${PACKAGE_NAME}: aliases to models not listed are not served: ${built.ruled.unresolved.join(', ')}`,
+      );
+    }
+    // Once per catalog version that shows the fallback cards, not once per day or request.
+    if (built.fallback && (held === undefined || !held.fallback || held.models !== built.models)) {
+      publishFallbackUsed(catalog, 'fallback', resolved.provider, built.listing.cards.length);
+    }
+    return built;
   };
 
   // The events name the router, which is the handler created next.
   const servedBy = { provider: resolved.provider } as { router: ModelsRouter; provider: string };
+  const perClient = lists !== undefined && lists.varyOn.length > 0;
   const handler = createHandler({
-    // Until the provider's list has had its first chance, requests wait for it (`coldWaitMs`).
+    // Until a list has had its first chance, its requests wait for it (`coldWaitMs`).
     peek:
-      available === undefined ? () => catalog.peek() : () => (available.ready ? catalog.peek() : undefined),
+      lists === undefined
+        ? () => catalog.peek()
+        : (req) => (lists.pick(req)?.ready === false ? undefined : catalog.peek()),
     get:
-      available === undefined
+      lists === undefined
         ? () => catalog.get()
-        : () => Promise.all([catalog.get(), available.load()]).then(([result]) => result),
+        : (req) => Promise.all([catalog.get(), lists.pick(req)?.load()]).then(([result]) => result),
     viewFor,
     format: resolved.format,
-    cacheControl: resolved.cacheControl,
+    // Answers for one client key are not another's: no shared cache may keep them.
+    cacheControl: perClient ? resolved.cacheControl.replace('public', 'private') : resolved.cacheControl,
+    varyAlso: lists?.varyOn,
     answered: (source) => {
       lastSource = source;
     },
     codex,
     catalog,
     servedBy,
-    sourceNote: available === undefined ? undefined : () => `availability=${available.state}`,
+    sourceNote: lists === undefined ? undefined : (req) => `availability=${lists.pick(req)?.state ?? 'none'}`,
   }) as ModelsRouter;
   servedBy.router = handler;
 
@@ -218,16 +231,16 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
       source: lastSource,
       catalog: catalog.status(),
       codex: codex.status(),
-      availability: available?.status() ?? null,
+      availability: lists?.status() ?? null,
     };
   };
   Object.defineProperties(handler, {
     catalog: { value: catalog, enumerable: true },
     status: { value: status },
-    idle: { value: async () => available?.idle() },
+    idle: { value: async () => lists?.idle() },
     close: {
       value: async () => {
-        await available?.close();
+        await lists?.close();
         if (owned) await catalog.close();
       },
     },

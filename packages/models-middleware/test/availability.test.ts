@@ -28,14 +28,10 @@ describe.each(EXPRESS_VERSIONS)('availability from the provider list on %s', (_n
   const open: Array<{ close(): Promise<void> }> = [];
   const errors: unknown[] = [];
 
+  let logger = memoryLogger();
   const catalogOf = (): Catalog => {
-    const catalog = createCatalog({
-      url: litellm.url,
-      store,
-      clock,
-      snapshot: false,
-      logger: memoryLogger(),
-    });
+    logger = memoryLogger();
+    const catalog = createCatalog({ url: litellm.url, store, clock, snapshot: false, logger });
     open.push(catalog);
     return catalog;
   };
@@ -361,6 +357,58 @@ describe.each(EXPRESS_VERSIONS)('availability from the provider list on %s', (_n
     });
   });
 
+  it("credentials: 'client' keeps one list per client key and never serves it to another", async () => {
+    await start();
+    const OTHER = 'sk-other-account-9d2f';
+    providers.openaiKeys = { [OTHER]: ['gpt-4o'] };
+    const { app, router } = mount({
+      provider: 'openai',
+      availability: { url: providers.openaiUrl, credentials: 'client' },
+    });
+    const as = (key: string | undefined) => {
+      const req = request(app).get('/v1/models');
+      return key === undefined ? req : req.set('Authorization', `Bearer ${key}`);
+    };
+    const a = await as(SECRET).expect(200);
+    expect(ids(a)).toEqual(['gpt-4.1', 'gpt-4o', 'o3-mini', 'gpt-secret-beta']);
+    expect(a.headers['cache-control']).toBe('private, max-age=60');
+    expect(a.headers.vary).toBe('anthropic-version, originator, Authorization, X-Api-Key');
+    const b = await as(OTHER).expect(200);
+    expect(ids(b)).toEqual(['gpt-4o']);
+    expect(b.headers[SOURCE_HEADER]).toBe('memory; availability=ok');
+    // A's list again, from memory: neither B's nor a new fetch.
+    expect(ids(await as(SECRET).expect(200))).toEqual(['gpt-4.1', 'gpt-4o', 'o3-mini', 'gpt-secret-beta']);
+    expect(providers.requests.map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${SECRET}`,
+      `Bearer ${OTHER}`,
+    ]);
+    await request(app).get('/v1/models/gpt-4.1').set('Authorization', `Bearer ${OTHER}`).expect(404);
+
+    const refused = await as('sk-wrong').expect(200);
+    expect(refused.body.data).toHaveLength(EXPECTED.openai);
+    expect(refused.headers[SOURCE_HEADER]).toBe('memory; availability=failed');
+    const keyless = await as(undefined).expect(200);
+    expect(keyless.body.data).toHaveLength(EXPECTED.openai);
+    expect(keyless.headers[SOURCE_HEADER]).toBe('memory; availability=none');
+    expect(providers.requests).toHaveLength(3);
+
+    await router.idle();
+    const status = router.status().availability;
+    expect(status).toMatchObject({
+      credentials: 'client',
+      clients: 3,
+      state: 'stale',
+      lastError: { message: expect.stringMatching(/HTTP 401/) },
+    });
+    const stored = [...store.entries()].filter(([key]) => String(key).includes('availability'));
+    expect(stored).toHaveLength(2);
+    for (const secret of [SECRET, OTHER, 'sk-wrong']) {
+      expect(JSON.stringify(status)).not.toContain(secret);
+      expect(JSON.stringify(stored)).not.toContain(secret);
+      expect(JSON.stringify(logger.lines)).not.toContain(secret);
+    }
+  });
+
   it('credentials that throw are a refused list, not a crash', async () => {
     await start();
     const { app, router } = mount({
@@ -405,6 +453,12 @@ describe('availability options', () => {
       /`availability\.keepUnlisted`/,
     );
     expect(make({ url: 'https://api.example/v1/models', ttl: 5 })).toThrow(/ttl/);
+    expect(make({ url: 'https://api.example/v1/models', credentials: 'mine' })).toThrow(
+      /`availability\.credentials`/,
+    );
+    expect(
+      make({ url: 'https://api.example/v1/models', credentials: 'client', headers: () => ({}) }),
+    ).toThrow(/exclude each other/);
   });
 
   it('pins the defaults', () => {

@@ -47,7 +47,19 @@ export interface AvailabilityOptions {
   coldWaitMs?: number;
   /** Also list LiteLLM's models the upstream does not serve, with `available: false`. @default false */
   keepUnlisted?: boolean;
+  /**
+   * Whose key asks: `operator` sends `headers`; `client` forwards each request's own
+   * `Authorization` / `x-api-key`, keeps one list per hash of them (at most
+   * {@link MAX_CLIENT_LISTS}, least recently used dropped), never serves a list to another key,
+   * and answers with `Cache-Control: private` and `Vary` on those headers. A request without
+   * either header gets LiteLLM's list. `headers` cannot be combined with `client`.
+   * @default 'operator'
+   */
+  credentials?: 'operator' | 'client';
 }
+
+/** Client keys whose lists are kept at once under `credentials: 'client'`. */
+export const MAX_CLIENT_LISTS = 256;
 
 export const DEFAULT_AVAILABILITY_TTL_MS = 600_000;
 export const DEFAULT_AVAILABILITY_TIMEOUT_MS = 10_000;
@@ -61,6 +73,7 @@ const KEYS: ReadonlySet<string> = new Set([
   'timeoutMs',
   'coldWaitMs',
   'keepUnlisted',
+  'credentials',
 ]);
 
 export interface ResolvedAvailabilityOptions {
@@ -71,6 +84,7 @@ export interface ResolvedAvailabilityOptions {
   readonly timeoutMs: number;
   readonly coldWaitMs: number;
   readonly keepUnlisted: boolean;
+  readonly credentials: 'operator' | 'client';
 }
 
 export function resolveAvailabilityOptions(
@@ -95,7 +109,17 @@ export function resolveAvailabilityOptions(
       `${PACKAGE_NAME}: option \`availability.headers\` must be a function returning the headers`,
     );
   }
+  const credentials =
+    o.credentials === undefined
+      ? 'operator'
+      : checkOneOf('availability.credentials', o.credentials, ['operator', 'client'] as const);
+  if (credentials === 'client' && o.headers !== undefined) {
+    throw new TypeError(
+      `${PACKAGE_NAME}: options \`availability.headers\` and \`availability.credentials: 'client'\` exclude each other`,
+    );
+  }
   return Object.freeze({
+    credentials,
     url,
     format,
     headers: o.headers as AvailabilityHeaders | undefined,

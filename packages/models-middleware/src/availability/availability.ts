@@ -47,6 +47,10 @@ type AvailabilityState = 'loading' | 'ok' | 'stale' | 'failed';
 
 export interface AvailabilityStatus {
   readonly format: AvailabilityFormat;
+  /** Whose key asks (see the `credentials` option). */
+  readonly credentials: 'operator' | 'client';
+  /** `client` only: client keys with a list held now (the rest of the report sums them up). */
+  readonly clients?: number;
   /** The list's origin and path (no query). */
   readonly url: string;
   readonly state: AvailabilityState;
@@ -76,8 +80,8 @@ export interface Availability {
 export interface AvailabilityDeps {
   readonly clock: Clock;
   readonly logger: Logger;
-  /** The catalog's options: its store settings are the list's disk tier. None without. */
-  readonly catalogOptions: ResolvedCatalogOptions | undefined;
+  /** The list's disk tier (see {@link availabilityStore}), shared and closed by its creator. */
+  readonly store: CatalogStore | undefined;
 }
 
 export function createAvailability(
@@ -86,7 +90,7 @@ export function createAvailability(
 ): Availability {
   const { clock, logger } = deps;
   const credentials = credentialsOf(options.headers, options.format);
-  const store = storeOf(deps);
+  const { store } = deps;
   const urlHash = hash(options.url);
   // Aborts a fetch in flight on close, so closing never waits out a hung upstream.
   const closing = new AbortController();
@@ -173,6 +177,7 @@ export function createAvailability(
       const status = source.status();
       return {
         format: options.format,
+        credentials: 'operator',
         url: shownUrl,
         state: state(),
         models: snapshot?.value.models.length ?? null,
@@ -185,22 +190,24 @@ export function createAvailability(
     async close() {
       closing.abort();
       await source.idle();
-      await store?.close();
     },
   };
 }
 
-function storeOf(deps: AvailabilityDeps): CatalogStore | undefined {
-  const o = deps.catalogOptions;
-  // A disabled catalog touches no disk; its router's list is then kept in memory only.
+/** The catalog's store settings as the lists' disk tier; none for a disabled catalog (no disk). */
+export function availabilityStore(
+  o: ResolvedCatalogOptions | undefined,
+  clock: Clock,
+  logger: Logger,
+): CatalogStore | undefined {
   if (o === undefined || !o.enabled) return undefined;
   return new CatalogStore({
     cacheDir: o.cacheDir,
     store: o.store,
     timeoutMs: o.storeTimeoutMs,
     retryDelayMs: o.storeRetryDelayMs,
-    logger: deps.logger,
-    clock: deps.clock,
+    logger,
+    clock,
   });
 }
 

@@ -72,6 +72,8 @@ export class FakeProviders {
   );
   codex = CODEX_SLUGS.map((slug) => codexModel(slug));
   pageSize = 2;
+  /** More OpenAI keys, each with its own list (an account per key). */
+  openaiKeys: Record<string, string[]> = {};
   #server: Server | undefined;
   #base = '';
 
@@ -123,6 +125,14 @@ export class FakeProviders {
         has_more: hasMore,
         first_id: data[0]?.id ?? null,
         last_id: data.at(-1)?.id ?? null,
+      });
+      return;
+    }
+    const other = this.openaiKeys[String(req.headers.authorization).replace(/^Bearer /, '')];
+    if (other !== undefined && url.pathname.startsWith('/openai/')) {
+      send(200, {
+        object: 'list',
+        data: other.map((id) => ({ id, object: 'model', created: 1, owned_by: 'x' })),
       });
       return;
     }
