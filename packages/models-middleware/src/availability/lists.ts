@@ -62,33 +62,44 @@ export function createAvailabilityLists(
     max: MAX_CLIENT_LISTS,
     // A list dropped for a newer key stops its fetch; close() still waits for it.
     dispose: (list) => {
-      const closed = list.close().finally(() => closing.delete(closed));
+      const closed = list
+        .close()
+        .catch(() => {})
+        .finally(() => closing.delete(closed));
       closing.add(closed);
     },
   });
   let shut = false;
+  // One request asks several times (peek, view, header): hash its key once.
+  const picked = new WeakMap<IncomingMessage, Availability | undefined>();
+  const pickFor = (req: IncomingMessage): Availability | undefined => {
+    if (picked.has(req)) return picked.get(req);
+    const list = lookUp(req);
+    picked.set(req, list);
+    return list;
+  };
+  const lookUp = (req: IncomingMessage): Availability | undefined => {
+    const given: Record<string, string> = {};
+    for (const name of CLIENT_KEY_HEADERS) {
+      const value = req.headers[name];
+      if (typeof value === 'string' && value !== '') given[name] = value;
+    }
+    const names = Object.keys(given);
+    if (names.length === 0) return undefined;
+    const key = createHash('sha256')
+      .update(JSON.stringify(names.map((name) => [name, given[name]])))
+      .digest('base64url');
+    let list = lists.get(key);
+    if (list === undefined) {
+      const frozen = Object.freeze(given);
+      list = make({ ...options, headers: () => frozen });
+      lists.set(key, list);
+    }
+    return list;
+  };
   return {
     varyOn: ['Authorization', 'X-Api-Key'],
-    pick(req) {
-      if (req === undefined || shut) return undefined;
-      const given: Record<string, string> = {};
-      for (const name of CLIENT_KEY_HEADERS) {
-        const value = req.headers[name];
-        if (typeof value === 'string' && value !== '') given[name] = value;
-      }
-      const names = Object.keys(given);
-      if (names.length === 0) return undefined;
-      const key = createHash('sha256')
-        .update(JSON.stringify(names.map((name) => [name, given[name]])))
-        .digest('base64url');
-      let list = lists.get(key);
-      if (list === undefined) {
-        const frozen = Object.freeze(given);
-        list = make({ ...options, headers: () => frozen });
-        lists.set(key, list);
-      }
-      return list;
-    },
+    pick: (req) => (req === undefined || shut ? undefined : pickFor(req)),
     status() {
       const all = [...lists.values()].map((list) => list.status());
       const failing = all.filter((one) => one.lastError !== null);
