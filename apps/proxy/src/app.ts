@@ -24,6 +24,8 @@ export interface AppDeps {
   readonly clock?: SharedOptions['clock'];
   /** Secret of `POST /admin/models/refresh`; `null` = no endpoint. @default $CCPROXY_REFRESH_SECRET (unset = no endpoint) */
   readonly refreshSecret?: string | null;
+  /** Where `availability.api_key_env` keys are read from, on every list fetch. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ProxyApp {
@@ -51,7 +53,7 @@ export function createApp(config: ProxyConfig, deps: AppDeps = {}): ProxyApp {
   // Plugins with the same source settings get one catalog: one upstream fetch per refresh.
   const catalogs = createPluginCatalogs(enabled, shared, config.cache);
   const plugins: MountedPlugin[] = enabled.map((plugin) => {
-    const router = modelsRouter(routerOptions(plugin, catalogs.of(plugin.name)));
+    const router = modelsRouter(routerOptions(plugin, catalogs.of(plugin.name), deps.env));
     return Object.freeze({
       name: plugin.name,
       provider: PLUGINS[plugin.name].provider,

@@ -24,6 +24,13 @@ export const DEFAULT_CACHE_TTL_HOURS = 24;
 export const DEFAULT_FETCH_TIMEOUT_SECONDS = 30;
 /** `models_refresh_interval_minutes`: 0 = refresh only when a request finds the copy stale. */
 export const DEFAULT_REFRESH_INTERVAL_MINUTES = 0;
+/** `availability.ttl`, in seconds: the package's default list TTL (10 minutes). */
+export const DEFAULT_AVAILABILITY_TTL_SECONDS = 600;
+/** `availability.format` of each plugin: the wire format of its provider's own model list. */
+const AVAILABILITY_FORMATS: Readonly<Record<PluginName, string>> = Object.freeze({
+  codex: 'openai',
+  claude_api: 'anthropic',
+});
 /** `mount` of each plugin. */
 const DEFAULT_MOUNTS: Readonly<Record<PluginName, string>> = Object.freeze({
   codex: '/codex/v1',
@@ -134,6 +141,18 @@ const plugin = (name: PluginName): SchemaNode =>
     models_fetch_timeout: integer(1, 300, DEFAULT_FETCH_TIMEOUT_SECONDS),
     models_refresh_interval_minutes: integer(0, 10_080, DEFAULT_REFRESH_INTERVAL_MINUTES),
     models: rules(name),
+    // The provider's own model list: on when `url` is set (see config.ts).
+    availability: table({
+      url: text('an http:// or https:// URL', {
+        allOf: [{ pattern: '^https?://', problem: 'is not an http:// or https:// URL' }],
+      }),
+      format: { type: 'string', enum: ['openai', 'anthropic', 'codex'], default: AVAILABILITY_FORMATS[name] },
+      api_key_env: text('an environment variable name', {
+        allOf: [{ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', problem: 'is not an environment variable name' }],
+      }),
+      ttl: integer(1, 86_400, DEFAULT_AVAILABILITY_TTL_SECONDS),
+      keep_unlisted: boolean(false),
+    }),
   });
 
 export const CONFIG_SCHEMA: SchemaNode = root({

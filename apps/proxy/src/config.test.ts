@@ -10,6 +10,7 @@ import { type ConfigError, isConfigError } from './config-error.js';
 import { findConfigFile, invocationDir } from './config-file.js';
 import {
   CONFIG_SCHEMA,
+  DEFAULT_AVAILABILITY_TTL_SECONDS,
   DEFAULT_CACHE_TTL_HOURS,
   DEFAULT_FETCH_TIMEOUT_SECONDS,
   DEFAULT_HOST,
@@ -18,6 +19,7 @@ import {
   DEFAULT_REFRESH_INTERVAL_MINUTES,
   PLUGIN_NAMES,
   type SchemaNode,
+  schemaAt,
 } from './config-schema.js';
 
 const CTX = { env: {}, cwd: '/srv/proxy', homedir: '/home/user' };
@@ -73,7 +75,8 @@ describe('defaults', () => {
       DEFAULT_CACHE_TTL_HOURS,
       DEFAULT_FETCH_TIMEOUT_SECONDS,
       DEFAULT_REFRESH_INTERVAL_MINUTES,
-    ]).toEqual([24, 30, 0]);
+      DEFAULT_AVAILABILITY_TTL_SECONDS,
+    ]).toEqual([24, 30, 0, 600]);
   });
 
   it('config.example.toml is valid and shows exactly the defaults', () => {
@@ -117,18 +120,18 @@ describe('defaults', () => {
     }
     const documented: string[] = [];
     for (const [section, keys] of schemaTables()) {
-      // One row per plugin key (and per key of a plugin's sub-tables), named `plugins.<…>.key`.
-      const prefix = section.replace(/^plugins\.[^.]+/, 'plugins.*');
-      if (section.startsWith('plugins.') && section.split('.')[1] !== PLUGIN_NAMES[0]) continue;
+      // `plugins.codex.availability` is documented once as `plugins.*.availability`.
+      const [top, plugin, ...tail] = section.split('.');
+      const inPlugin = top === 'plugins';
+      if (inPlugin && plugin !== PLUGIN_NAMES[0]) continue;
+      const prefix = inPlugin ? ['plugins.*', ...tail].join('.') : section;
       for (const [key, node] of keys) {
         const name = `${prefix}.${key}`;
         documented.push(name);
         const row = rows.get(name);
         expect(row, `README row for ${name}`).toBeDefined();
-        const defaults = PLUGIN_NAMES.map(
-          (plugin) => CONFIG_SCHEMA.properties?.plugins?.properties?.[plugin]?.properties?.[key]?.default,
-        );
-        if (prefix === 'plugins.*' && new Set(defaults.map((value) => JSON.stringify(value))).size > 1) {
+        const defaults = PLUGIN_NAMES.map((each) => schemaAt(['plugins', each, ...tail, key])?.default);
+        if (inPlugin && new Set(defaults.map((value) => JSON.stringify(value))).size > 1) {
           for (const value of defaults) expect(row?.fallback).toContain(`"${value}"`);
         } else if (node.default !== undefined) {
           expect(row?.fallback).toBe(`\`${JSON.stringify(node.default)}\``);
@@ -478,5 +481,59 @@ describe('lookup order', () => {
     expect(configError(() => loadConfig({ cwd, homedir: home, env: {} })).message).toContain(
       `(in ${file}) at line 1`,
     );
+  });
+});
+
+describe('[plugins.*.availability]', () => {
+  const TOML = `
+[plugins.claude_api.availability]
+url = "https://api.anthropic.com/v1/models"
+api_key_env = "ANTHROPIC_API_KEY"
+ttl = 120
+`;
+
+  it('is off without a url, on with one, the key left in its environment variable', () => {
+    expect(parseConfig('', CTX).plugins.claude_api.availability).toBeUndefined();
+    const config = parseConfig(TOML, { ...CTX, env: { ANTHROPIC_API_KEY: 'sk-ant-x' } });
+    expect(config.plugins.claude_api.availability).toEqual({
+      url: 'https://api.anthropic.com/v1/models',
+      format: 'anthropic',
+      apiKeyEnv: 'ANTHROPIC_API_KEY',
+      ttlSeconds: 120,
+      keepUnlisted: false,
+    });
+    expect(JSON.stringify(config)).not.toContain('sk-ant-x');
+    expect(config.plugins.codex.availability).toBeUndefined();
+  });
+
+  it('takes environment overrides like any key', () => {
+    const env = { PLUGINS__CODEX__AVAILABILITY__URL: 'https://api.openai.com/v1/models' };
+    expect(parseConfig('', { ...CTX, env }).plugins.codex.availability).toMatchObject({
+      url: 'https://api.openai.com/v1/models',
+      format: 'openai',
+      apiKeyEnv: undefined,
+      ttlSeconds: 600,
+    });
+  });
+
+  it('stops start-up naming the key', () => {
+    const unset = configError(() => parseConfig(TOML, CTX));
+    expect(unset.key).toBe('plugins.claude_api.availability.api_key_env');
+    expect(unset.message).toContain('environment variable ANTHROPIC_API_KEY is not set');
+    const noUrl = configError(() =>
+      parseConfig('[plugins.codex.availability]\napi_key_env = "OPENAI_API_KEY"', CTX),
+    );
+    expect(noUrl.key).toBe('plugins.codex.availability.url');
+    const cases: [string, string][] = [
+      ['url = "ftp://x/models"', 'plugins.codex.availability.url'],
+      ['url = "https://x/v1/models"\nformat = "gemini"', 'plugins.codex.availability.format'],
+      ['url = "https://x/v1/models"\napi_key_env = "NOT-A-NAME"', 'plugins.codex.availability.api_key_env'],
+      ['url = "https://x/v1/models"\nttl = 0', 'plugins.codex.availability.ttl'],
+      ['url = "https://x/v1/models"\nkey = "sk"', 'plugins.codex.availability.key'],
+    ];
+    for (const [body, key] of cases) {
+      const error = configError(() => parseConfig(`[plugins.codex.availability]\n${body}`, CTX));
+      expect(error.message, body).toContain(key);
+    }
   });
 });

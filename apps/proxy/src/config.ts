@@ -29,6 +29,17 @@ export interface ServerConfig {
   readonly logLevel: LogLevel;
 }
 
+/** `[plugins.<name>.availability]`: the provider's own model list, when `url` is set. */
+export interface AvailabilityConfig {
+  readonly url: string;
+  readonly format: 'openai' | 'anthropic' | 'codex';
+  /** The environment variable holding the key; `undefined` sends none. Checked set at start-up. */
+  readonly apiKeyEnv: string | undefined;
+  /** Seconds a fetched list stays fresh. */
+  readonly ttlSeconds: number;
+  readonly keepUnlisted: boolean;
+}
+
 export interface PluginConfig {
   readonly name: PluginName;
   readonly enabled: boolean;
@@ -47,6 +58,8 @@ export interface PluginConfig {
   readonly modelsRefreshIntervalMinutes: number;
   /** `[plugins.<name>.models]`: include / exclude / overrides / extra / aliases, for the plugin's router. */
   readonly models: PluginRules;
+  /** `undefined` when `[plugins.<name>.availability]` sets no `url`. */
+  readonly availability: AvailabilityConfig | undefined;
 }
 
 export interface CacheConfig {
@@ -132,6 +145,7 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Pro
         values.models as Table,
         originOf(`plugins.${name}.models`),
       ),
+      availability: availabilityOf(name, values.availability as Table, options.env ?? process.env, originOf),
     });
   };
   const plugins = Object.freeze({ codex: plugin('codex'), claude_api: plugin('claude_api') });
@@ -151,6 +165,39 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Pro
     redisUrl: optional(tables.cache.redis_url, (value) => redisUrl(['cache', 'redis_url'], value, ctx)),
   });
   return Object.freeze({ file, server, plugins, cache });
+}
+
+/** The availability table, or `undefined` without a `url`; a key without its env variable stops start-up. */
+function availabilityOf(
+  name: PluginName,
+  values: Table,
+  env: Readonly<Record<string, string | undefined>>,
+  originOf: (key: string) => string,
+): AvailabilityConfig | undefined {
+  const prefix = `plugins.${name}.availability`;
+  const apiKeyEnv = values.api_key_env as string | undefined;
+  if (values.url === undefined) {
+    if (apiKeyEnv === undefined) return undefined;
+    const key = `${prefix}.url`;
+    throw new ConfigError(
+      `${key}: required when ${prefix}.api_key_env is set${originOf(`${prefix}.api_key_env`)}`,
+      key,
+    );
+  }
+  if (apiKeyEnv !== undefined && (env[apiKeyEnv] ?? '').trim() === '') {
+    const key = `${prefix}.api_key_env`;
+    throw new ConfigError(
+      `${key}: environment variable ${apiKeyEnv} is not set or empty${originOf(key)}`,
+      key,
+    );
+  }
+  return Object.freeze({
+    url: values.url as string,
+    format: values.format as AvailabilityConfig['format'],
+    apiKeyEnv,
+    ttlSeconds: values.ttl as number,
+    keepUnlisted: values.keep_unlisted as boolean,
+  });
 }
 
 function parseTomlText(text: string, where: string): Table {

@@ -4,7 +4,12 @@
  * as degraded rather than failing the whole report.
  */
 import { performance } from 'node:perf_hooks';
-import type { CatalogSource, CatalogStatus, CodexStatus } from '@ccproxy/models-middleware';
+import type {
+  AvailabilityStatus,
+  CatalogSource,
+  CatalogStatus,
+  CodexStatus,
+} from '@ccproxy/models-middleware';
 import type { ProxyConfig } from './config.js';
 import { PLUGIN_NAMES, type PluginName } from './config-schema.js';
 import { type MountedPlugin, PLUGINS } from './plugins.js';
@@ -26,6 +31,8 @@ interface PluginHealth {
   readonly codex?: CodexStatus;
   /** `POST` here (with the refresh secret) refreshes the plugin's catalog; absent when the endpoint is off. */
   readonly refreshPath?: string;
+  /** The provider's own model list, when `[plugins.<name>.availability]` is on (never its key). */
+  readonly availability?: AvailabilityStatus;
   /** Why the plugin's status could not be read (the report is then `degraded`). */
   readonly error?: string;
 }
@@ -80,6 +87,7 @@ export function healthReport(
     }
     if (status.catalog.lastError !== null || status.catalog.disk === 'degraded') degraded = true;
     const refreshPath = refreshPathOf(name);
+    if (status.availability !== null && status.availability.lastError !== null) degraded = true;
     report[name] = {
       enabled: true,
       mount: mounted.mount,
@@ -90,6 +98,7 @@ export function healthReport(
       catalog: status.catalog,
       ...(name === 'codex' && { codex: status.codex }),
       ...(refreshPaths.includes(refreshPath) && { refreshPath }),
+      ...(status.availability !== null && { availability: status.availability }),
     };
   }
   // The worst of the catalogs' views of it: with Redis they all share one store.

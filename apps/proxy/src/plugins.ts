@@ -10,7 +10,7 @@ import type {
   ModelsRouter,
   ModelsRouterOptions,
 } from '@ccproxy/models-middleware';
-import type { PluginConfig } from './config.js';
+import type { AvailabilityConfig, PluginConfig } from './config.js';
 import type { PluginName } from './config-schema.js';
 import { CLAUDE_FALLBACK_MODELS, CODEX_FALLBACK_MODELS } from './fallback.js';
 
@@ -53,9 +53,46 @@ export function catalogOptions(plugin: PluginConfig, shared: SharedOptions = {})
 }
 
 /** A plugin's router over the catalog it reads (which may be shared with the other plugin), with its rules. */
-export function routerOptions(plugin: PluginConfig, catalog: Catalog): ModelsRouterOptions {
+export function routerOptions(
+  plugin: PluginConfig,
+  catalog: Catalog,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ModelsRouterOptions {
   const definition = PLUGINS[plugin.name];
-  return { catalog, provider: definition.provider, fallback: [...definition.fallback], ...plugin.models };
+  const options: ModelsRouterOptions = {
+    catalog,
+    provider: definition.provider,
+    fallback: [...definition.fallback],
+    ...plugin.models,
+  };
+  if (plugin.availability !== undefined) options.availability = availabilityOptions(plugin.availability, env);
+  return options;
+}
+
+/**
+ * The router's `availability` option: the key read from its environment variable on every fetch
+ * (a supervisor that rotates it in a restart-free way is out of scope, but nothing caches it),
+ * sent the way the format's provider expects it.
+ */
+function availabilityOptions(
+  config: AvailabilityConfig,
+  env: Readonly<Record<string, string | undefined>>,
+): NonNullable<ModelsRouterOptions['availability']> {
+  const { apiKeyEnv } = config;
+  const headers =
+    apiKeyEnv === undefined
+      ? undefined
+      : (): Record<string, string> => {
+          const key = env[apiKeyEnv] ?? '';
+          return config.format === 'anthropic' ? { 'x-api-key': key } : { Authorization: `Bearer ${key}` };
+        };
+  return {
+    url: config.url,
+    format: config.format,
+    ttlMs: config.ttlSeconds * 1000,
+    keepUnlisted: config.keepUnlisted,
+    ...(headers && { headers }),
+  };
 }
 
 export interface MountedPlugin {

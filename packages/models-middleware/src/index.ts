@@ -1,3 +1,11 @@
+export type { AvailabilityStatus } from './availability/availability.js';
+export type { AvailabilityHeaders, AvailabilityOptions } from './availability/availability-options.js';
+export {
+  DEFAULT_AVAILABILITY_COLD_WAIT_MS,
+  DEFAULT_AVAILABILITY_TIMEOUT_MS,
+  DEFAULT_AVAILABILITY_TTL_MS,
+} from './availability/availability-options.js';
+export type { AvailabilityFormat } from './availability/upstream-list.js';
 export type { Catalog, CatalogResult, CatalogStatus, RefreshReport } from './catalog/catalog.js';
 export { createCatalog } from './catalog/catalog.js';
 export type { LeaseKind } from './catalog/lease-io.js';

@@ -3,6 +3,10 @@
  * RangeError naming it. Catalog options are the catalog's to validate.
  */
 
+import {
+  type ResolvedAvailabilityOptions,
+  resolveAvailabilityOptions,
+} from './availability/availability-options.js';
 import { createdFromId } from './date-in-id.js';
 import { createModelSet } from './document.js';
 import {
@@ -30,6 +34,7 @@ const ROUTER_OPTION_KEYS: ReadonlySet<string> = new Set([
   'includeDeprecated',
   'maxAgeSeconds',
   'codex',
+  'availability',
   ...RULE_OPTION_KEYS,
 ]);
 export const ALL_ROUTER_KEYS: ReadonlySet<string> = new Set([...ROUTER_OPTION_KEYS, ...CATALOG_OPTION_KEYS]);
@@ -46,6 +51,8 @@ export interface ResolvedRouterOptions {
   readonly rules: ModelRules;
   /** Reads the OpenAI list's filters (`?supports=`, ...), once per distinct query string. */
   readonly listQuery: ListQueryReader;
+  /** The provider's own model list, when one is configured. */
+  readonly availability: ResolvedAvailabilityOptions | undefined;
 }
 
 export function resolveRouterOptions(o: Record<string, unknown>): ResolvedRouterOptions {
@@ -76,6 +83,7 @@ export function resolveRouterOptions(o: Record<string, unknown>): ResolvedRouter
     fallback,
     rules,
     listQuery: createListQueryReader({ provider, modes: listedModes }),
+    availability: resolveAvailabilityOptions(o.availability, provider),
   });
 }
 

@@ -4,6 +4,9 @@
  * Pipeline: catalog answer -> view (view/) -> HTTP (http/).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Availability, AvailabilityStatus } from './availability/availability.js';
+import type { AvailabilityOptions } from './availability/availability-options.js';
+import { createAvailabilityLists } from './availability/lists.js';
 import { type Catalog, type CatalogResult, type CatalogStatus, createCatalog } from './catalog/catalog.js';
 import { type CodexDialect, createCodexDialect } from './codex/codex-dialect.js';
 import type { CodexSourceOptions } from './codex/codex-source.js';
@@ -88,6 +91,13 @@ export interface ModelsRouterOptions extends CatalogOptions {
    * warning name it. @default {}
    */
   aliases?: Readonly<Record<string, string>>;
+  /**
+   * The provider's own model list (OpenAI's or Anthropic's `/v1/models`, a Codex catalog): what
+   * the credentials can call. The list served becomes its ids, enriched with LiteLLM's metadata;
+   * when it cannot be had, LiteLLM's list is served and `status().availability` says why.
+   * @default none
+   */
+  availability?: AvailabilityOptions;
 }
 
 export interface RouterStatus {
@@ -104,6 +114,8 @@ export interface RouterStatus {
   readonly catalog: CatalogStatus;
   /** The Codex dialect's source, and why Codex gets an empty list when it does. */
   readonly codex: ReturnType<CodexDialect['status']>;
+  /** The provider's own model list (`null` when none is configured). */
+  readonly availability: AvailabilityStatus | null;
 }
 
 /** What the router lists now, for a CLI or an admin page: the cards its list shows, with what the rules did. */
@@ -129,6 +141,8 @@ export interface ModelsRouter {
   status(): RouterStatus;
   /** Loads the catalog if need be (never rejects) and returns what the list shows. */
   models(): Promise<RouterModels>;
+  /** Resolves when the router's own fetches (the `availability` list) are done. */
+  idle(): Promise<void>;
   /** Closes the router's private catalog; a catalog passed in is left to its creator. */
   close(): Promise<void>;
 }
@@ -145,42 +159,83 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
   const { catalog, owned } = catalogOf(o, resolved.provider);
   const logger = catalog.options?.logger ?? silentLogger;
   const codex = createCodexDialect(o.codex, { clock: catalog.clock, logger });
+  const lists =
+    resolved.availability === undefined
+      ? undefined
+      : createAvailabilityLists(resolved.availability, {
+          clock: catalog.clock,
+          logger,
+          catalogOptions: catalog.options,
+        });
+  // Under `all` the list's cards belong to the provider whose list it is.
+  const owner =
+    resolved.provider !== 'all' || resolved.availability === undefined
+      ? resolved.provider
+      : resolved.availability.format === 'anthropic'
+        ? 'anthropic'
+        : 'openai';
 
+  // One view per list (the operator's, or each client key's), rebuilt when the catalog, the list
+  // or the day changes; `undefined` keys the view without a list.
   let view: View | undefined;
+  const listViews = new WeakMap<Availability, View>();
   let lastSource: CatalogSource | null = null;
-  const viewFor = (result: CatalogResult): View => {
+  const viewFor = (result: CatalogResult, req?: IncomingMessage): View => {
     const now = catalog.clock.now();
-    if (view === undefined || view.models !== result.models || now >= view.validUntil) {
-      const before = view;
-      view = createView(result.models, now, resolved);
-      if (view.ruled.unresolved.length > 0 && (before === undefined || before.models !== view.models)) {
-        logger.warn(
-          { provider: resolved.provider, aliases: view.ruled.unresolved },
-          `${PACKAGE_NAME}: aliases to models not listed are not served: ${view.ruled.unresolved.join(', ')}`,
-        );
-      }
-      // Once per catalog version that shows the fallback cards, not once per day or request.
-      if (view.fallback && (before === undefined || !before.fallback || before.models !== view.models)) {
-        publishFallbackUsed(catalog, 'fallback', resolved.provider, view.listing.cards.length);
-      }
+    const available = lists?.pick(req);
+    const list = available?.current();
+    const held = available === undefined ? view : listViews.get(available);
+    if (
+      held !== undefined &&
+      held.models === result.models &&
+      held.available === list &&
+      now < held.validUntil
+    ) {
+      return held;
     }
-    return view;
+    const input =
+      list === undefined ? undefined : { list, owner, keepUnlisted: available?.keepUnlisted === true };
+    const built = createView(result.models, now, resolved, input);
+    if (available === undefined) view = built;
+    else listViews.set(available, built);
+    if (built.ruled.unresolved.length > 0 && (held === undefined || held.models !== built.models)) {
+      logger.warn(
+        { provider: resolved.provider, aliases: built.ruled.unresolved },
+        `${PACKAGE_NAME}: aliases to models not listed are not served: ${built.ruled.unresolved.join(', ')}`,
+      );
+    }
+    // Once per catalog version that shows the fallback cards, not once per day or request.
+    if (built.fallback && (held === undefined || !held.fallback || held.models !== built.models)) {
+      publishFallbackUsed(catalog, 'fallback', resolved.provider, built.listing.cards.length);
+    }
+    return built;
   };
 
   // The events name the router, which is the handler created next.
   const servedBy = { provider: resolved.provider } as { router: ModelsRouter; provider: string };
+  const perClient = lists !== undefined && lists.varyOn.length > 0;
   const handler = createHandler({
-    peek: () => catalog.peek(),
-    get: () => catalog.get(),
+    // Until a list has had its first chance, its requests wait for it (`coldWaitMs`).
+    peek:
+      lists === undefined
+        ? () => catalog.peek()
+        : (req) => (lists.pick(req)?.ready === false ? undefined : catalog.peek()),
+    get:
+      lists === undefined
+        ? () => catalog.get()
+        : (req) => Promise.all([catalog.get(), lists.pick(req)?.load()]).then(([result]) => result),
     viewFor,
     format: resolved.format,
-    cacheControl: resolved.cacheControl,
+    // Answers for one client key are not another's: no shared cache may keep them.
+    cacheControl: perClient ? resolved.cacheControl.replace('public', 'private') : resolved.cacheControl,
+    varyAlso: lists?.varyOn,
     answered: (source) => {
       lastSource = source;
     },
     codex,
     catalog,
     servedBy,
+    sourceNote: lists === undefined ? undefined : (req) => `availability=${lists.pick(req)?.state ?? 'none'}`,
   }) as ModelsRouter;
   servedBy.router = handler;
 
@@ -196,6 +251,7 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
       source: lastSource,
       catalog: catalog.status(),
       codex: codex.status(),
+      availability: lists?.status() ?? null,
     };
   };
   const models = async (): Promise<RouterModels> => {
@@ -215,7 +271,13 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
     catalog: { value: catalog, enumerable: true },
     status: { value: status },
     models: { value: models },
-    close: { value: () => (owned ? catalog.close() : Promise.resolve()) },
+    idle: { value: async () => lists?.idle() },
+    close: {
+      value: async () => {
+        await lists?.close();
+        if (owned) await catalog.close();
+      },
+    },
   });
   return handler;
 }

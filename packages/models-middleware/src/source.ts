@@ -41,6 +41,18 @@ export interface SourceOptions {
   readonly maxBytes: number;
 }
 
+/** Per-fetch extras of an HTTP source (a file source ignores them). */
+interface FetchExtras {
+  /** Another page of the same list (an absolute URL); the source's `url` when absent. */
+  readonly url?: string;
+  /**
+   * Sent with this fetch only (credentials). Redirects are then not followed (a 3xx is an HTTP
+   * error), and errors keep only the code and message of what went wrong, never the HTTP
+   * client's error, which holds the request and its headers.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 export interface Source {
   /** Normalised URL (a local path becomes a file: URL). */
   readonly url: string;
@@ -48,7 +60,7 @@ export interface Source {
    * Fetches the document. Rejects only with the typed errors of errors.ts. `signal` aborts it
    * (rejects with UpstreamNetworkError, detail 'aborted').
    */
-  fetch(validators?: Validators, signal?: AbortSignal): Promise<FetchResult>;
+  fetch(validators?: Validators, signal?: AbortSignal, extras?: FetchExtras): Promise<FetchResult>;
 }
 
 /** Sent as User-Agent. */
@@ -122,7 +134,12 @@ function createHttpSource(target: URL, settings: SourceOptions): Source {
 
   return Object.freeze({
     url,
-    fetch: async function fetchHttp(validators?: Validators, signal?: AbortSignal): Promise<FetchResult> {
+    fetch: async function fetchHttp(
+      validators?: Validators,
+      signal?: AbortSignal,
+      extras?: FetchExtras,
+    ): Promise<FetchResult> {
+      const url = extras?.url ?? target.href;
       if (signal?.aborted) throw new UpstreamNetworkError(url, 'aborted', { cause: signal.reason });
       // One controller for the deadline, the caller's signal and our own cleanup, so whichever
       // comes first tears down the socket; AbortSignal.any would retain a long-lived caller
@@ -139,13 +156,20 @@ function createHttpSource(target: URL, settings: SourceOptions): Source {
       };
       signal?.addEventListener('abort', onCallerAbort, { once: true });
 
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...extras?.headers };
       if (validators?.etag) headers['If-None-Match'] = validators.etag;
       if (validators?.lastModified) headers['If-Modified-Since'] = validators.lastModified;
-      const conditional = Object.keys(headers).length > 0;
+      const conditional = Boolean(validators?.etag) || Boolean(validators?.lastModified);
+      // The HTTP client's error holds the request, its headers among them: keep it out of `cause`.
+      const causeOf = extras?.headers === undefined ? (error: unknown) => error : scrubbed;
 
       try {
-        const response = await (await client()).get<Readable>(url, { headers, signal: controller.signal });
+        const response = await (await client()).get<Readable>(url, {
+          headers,
+          signal: controller.signal,
+          // A redirect would carry the credentials to wherever it points: it is an HTTP error instead.
+          ...(extras?.headers !== undefined && { maxRedirects: 0 }),
+        });
         const status = response.status;
         if (status === 304 && conditional) return NOT_MODIFIED;
         if (status !== 200) {
@@ -160,14 +184,15 @@ function createHttpSource(target: URL, settings: SourceOptions): Source {
         );
       } catch (error) {
         if (error instanceof ModelsError) throw error;
+        const cause = causeOf(error);
         if (abortedBy === 'deadline' || isAxiosTimeout(error)) {
-          throw new UpstreamTimeoutError(url, timeoutMs, { cause: error });
+          throw new UpstreamTimeoutError(url, timeoutMs, { cause });
         }
-        if (abortedBy === 'caller') throw new UpstreamNetworkError(url, 'aborted', { cause: error });
+        if (abortedBy === 'caller') throw new UpstreamNetworkError(url, 'aborted', { cause });
         if (isAxiosError(error) && error.message.startsWith('maxContentLength')) {
-          throw new BodyTooLargeError(url, maxBytes, { cause: error });
+          throw new BodyTooLargeError(url, maxBytes, { cause });
         }
-        throw new UpstreamNetworkError(url, networkDetail(error), { cause: error });
+        throw new UpstreamNetworkError(url, networkDetail(error), { cause });
       } finally {
         clearTimeout(deadline);
         signal?.removeEventListener('abort', onCallerAbort);
@@ -243,6 +268,14 @@ function createFileSource(target: URL, settings: SourceOptions): Source {
 }
 
 function noop(): void {}
+
+/** An error with only the code and message of `error`: nothing of the request that failed. */
+function scrubbed(error: unknown): Error {
+  const copy = new Error(describeError(error));
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') Object.assign(copy, { code });
+  return copy;
+}
 
 /** Buffers a stream, throwing BodyTooLargeError (and destroying the stream) past `maxBytes`. */
 async function readCapped(stream: Readable, url: string, maxBytes: number): Promise<Buffer> {

@@ -44,6 +44,11 @@ export interface ModelCard {
   readonly deprecation_date?: string;
   /** USD per token, present when LiteLLM has at least one of the costs. */
   readonly pricing?: ModelPricing;
+  /**
+   * `false` on a LiteLLM model the provider's own list does not serve, listed only because the
+   * router's `availability.keepUnlisted` asks for it; absent otherwise.
+   */
+  readonly available?: boolean;
 }
 
 /**

@@ -15,10 +15,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import type { Clock } from '../clock.js';
-import { BodyTooLargeError, describeError, UpstreamNetworkError } from '../errors.js';
+import { BodyTooLargeError, describeError, UpstreamHttpError, UpstreamNetworkError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { PACKAGE_NAME } from '../package-name.js';
-import { createSource, type Validators } from '../source.js';
+import { createSource, type Source, type Validators } from '../source.js';
 
 export interface ListSnapshot<T> {
   readonly value: T;
@@ -63,6 +63,40 @@ export interface ListSourceOptions<T> {
 export interface UrlListSourceOptions<T> extends ListSourceOptions<T> {
   readonly ttlMs: number;
   readonly retryDelayMs: number;
+  /**
+   * How one refresh reads the list (several pages, credentials). Rejects with the source's typed
+   * errors. @default one conditional GET of the URL, its body given to `parse`
+   */
+  readonly read?: (source: Source, validators: Validators) => Promise<ReadResult<T>>;
+  /** Throws (InvalidDocumentError) when `next` may not replace the last good value. @default none */
+  readonly check?: (next: T, prev: T | undefined) => void;
+  /** A shared tier read before the first fetch and written after each new value. @default none */
+  readonly store?: ListStore<T>;
+}
+
+export type ReadResult<T> =
+  | {
+      readonly status: 'ok';
+      readonly value: T;
+      readonly etag?: string | undefined;
+      readonly lastModified?: string | undefined;
+    }
+  | { readonly status: 'not-modified' };
+
+/** A cache tier under the held copy. Both calls never reject (a store fault is a miss). */
+interface ListStore<T> {
+  read(): Promise<{ readonly value: T; readonly loadedAt: number } | undefined>;
+  write(value: T, loadedAt: number): Promise<void>;
+}
+
+/** A URL list: the held copy also comes from the store tier, and refreshes can be nudged. */
+export interface UrlListSource<T> extends ListSource<T> {
+  /** Where the held copy came from; `null` when there is none. */
+  readonly from: 'store' | 'url' | null;
+  /** Has the first load (store, then URL) settled, whether or not it got a copy? */
+  readonly settled: boolean;
+  /** Starts a background refresh when one is due; never waits, never throws. */
+  refreshIfDue(): void;
 }
 
 /** Shared bookkeeping: the held copy, the last fault, logging each distinct fault once. */
@@ -76,8 +110,8 @@ function createState<T>(kind: 'file' | 'url', location: string, options: ListSou
     get snapshot() {
       return snapshot;
     },
-    accept(value: T): void {
-      snapshot = Object.freeze({ value, loadedAt: clock.now(), version: ++version });
+    accept(value: T, loadedAt = clock.now()): void {
+      snapshot = Object.freeze({ value, loadedAt, version: ++version });
       lastError = null;
       loggedReason = undefined;
       logger.info({ [kind]: location }, `${PACKAGE_NAME}: ${label} loaded`);
@@ -147,38 +181,84 @@ export function createFileListSource<T>(filePath: string, options: ListSourceOpt
   });
 }
 
-export function createUrlListSource<T>(url: string, options: UrlListSourceOptions<T>): ListSource<T> {
+export function createUrlListSource<T>(url: string, options: UrlListSourceOptions<T>): UrlListSource<T> {
   const source = createSource(url, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes });
   const state = createState('url', source.url, options);
-  const { clock } = options;
+  const { clock, store, check } = options;
+  const read =
+    options.read ??
+    (async (from: Source, validators: Validators): Promise<ReadResult<T>> => {
+      const result = await from.fetch(validators);
+      if (result.status !== 'ok') return result;
+      return { ...result, value: options.parse(result.body, from.url) };
+    });
   let validators: Validators = {};
   let nextAt = Number.NEGATIVE_INFINITY;
   let inflight: Promise<void> | undefined;
+  let from: 'store' | 'url' | null = null;
+  let settled = false;
+  let storeTried = store === undefined;
 
-  async function refresh(): Promise<void> {
+  async function fromStore(): Promise<boolean> {
+    storeTried = true;
+    const stored = await store?.read();
+    if (stored === undefined) return false;
+    check?.(stored.value, undefined);
+    state.accept(stored.value, stored.loadedAt);
+    from = 'store';
+    nextAt = stored.loadedAt + options.ttlMs;
+    return true;
+  }
+
+  /** One refresh; `true` when it only read a stale stored copy and the URL is due next. */
+  async function refresh(): Promise<boolean> {
     try {
-      const result = await source.fetch(validators);
+      // A stored copy answers the first request at once; a stale one is renewed in the background.
+      if (!storeTried && (await fromStore().catch(() => false))) return clock.now() >= nextAt;
+      const result = await read(source, validators);
       if (result.status === 'ok') {
-        const value = options.parse(result.body, source.url);
+        check?.(result.value, state.snapshot?.value);
         validators = { etag: result.etag, lastModified: result.lastModified };
-        state.accept(value);
+        state.accept(result.value);
+        from = 'url';
+        await store?.write(result.value, clock.now());
       }
       nextAt = clock.now() + options.ttlMs;
     } catch (error) {
+      // A 429/503 that says when to come back is not asked again before then.
+      const retryAfter = error instanceof UpstreamHttpError ? (error.retryAfterMs ?? 0) : 0;
+      nextAt = clock.now() + Math.max(options.retryDelayMs, retryAfter);
       state.fail(error);
-      nextAt = clock.now() + options.retryDelayMs;
+    } finally {
+      settled = true;
     }
+    return false;
   }
+
+  const refreshIfDue = (): void => {
+    if (inflight === undefined && clock.now() >= nextAt) {
+      // A host logger that throws while a fault is logged must not leave a rejection behind.
+      inflight = refresh()
+        .catch(() => false)
+        .then((again) => {
+          inflight = undefined;
+          if (again) refreshIfDue();
+        });
+    }
+  };
 
   return Object.freeze({
     kind: 'url' as const,
     location: source.url,
+    get from() {
+      return from;
+    },
+    get settled() {
+      return settled;
+    },
+    refreshIfDue,
     async get() {
-      if (inflight === undefined && clock.now() >= nextAt) {
-        inflight = refresh().finally(() => {
-          inflight = undefined;
-        });
-      }
+      refreshIfDue();
       // Only a first load is waited for; after that the held copy answers while a refresh runs.
       if (state.snapshot === undefined) await inflight;
       return state.snapshot;
@@ -186,7 +266,7 @@ export function createUrlListSource<T>(url: string, options: UrlListSourceOption
     peek: () => state.snapshot,
     status: () => state.status(),
     idle: async () => {
-      await inflight;
+      while (inflight !== undefined) await inflight;
     },
   });
 }

@@ -23,11 +23,13 @@ export type Next = (err?: unknown) => void;
 export type Handler = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
 
 export interface HandlerOptions {
-  /** The catalog's two read paths: the ready answer, and the one to wait for. */
-  readonly peek: () => CatalogResult | undefined;
-  readonly get: () => Promise<CatalogResult>;
-  /** The view of a catalog answer (the router keeps the current one). */
-  readonly viewFor: (result: CatalogResult) => View;
+  /** The catalog's two read paths: the ready answer, and the one to wait for (per request: its key may pick a list). */
+  readonly peek: (req: IncomingMessage) => CatalogResult | undefined;
+  readonly get: (req: IncomingMessage) => Promise<CatalogResult>;
+  /** The view of a catalog answer for a request (the router keeps the current ones). */
+  readonly viewFor: (result: CatalogResult, req: IncomingMessage) => View;
+  /** Request headers answers differ by besides the dialect's, for `Vary`. @default none */
+  readonly varyAlso?: readonly string[] | undefined;
   readonly format: ResponseFormat;
   /** `Cache-Control` of successful answers. */
   readonly cacheControl: string;
@@ -39,11 +41,18 @@ export interface HandlerOptions {
   readonly catalog: Pick<Catalog, 'peek' | 'get'>;
   /** Who answers, for the `list` and `retrieve` diagnostics events. */
   readonly servedBy: ServedBy;
+  /**
+   * Appended to the source header (`memory; availability=failed`): what the provider's own list
+   * is doing. @default none
+   */
+  readonly sourceNote?: ((req: IncomingMessage) => string) | undefined;
 }
 
 export function createHandler(options: HandlerOptions): Handler {
-  const { peek, get, viewFor, format, answered, codex, catalog, servedBy } = options;
-  const vary = varyFor(format);
+  const { peek, get, viewFor, format, answered, codex, catalog, servedBy, sourceNote } = options;
+  const vary = [varyFor(format), ...(options.varyAlso ?? [])]
+    .filter((name): name is string => name !== undefined && name !== '')
+    .join(', ');
   // Built once per tier, so the hot path allocates no header object.
   const headersBySource = new Map<string, Readonly<Record<string, string>>>();
   const headersFor = (source: string): Readonly<Record<string, string>> => {
@@ -67,11 +76,17 @@ export function createHandler(options: HandlerOptions): Handler {
     result: CatalogResult,
   ): void {
     if (!writable(res)) return;
-    const view = viewFor(result);
+    const view = viewFor(result, req);
     const source: CatalogSource = view.fallback ? 'fallback' : result.source;
     const reply = view.reply(dialect, route.id, route.query);
     if (isErrorReply(reply)) sendError(res, reply.status, reply.error);
-    else sendBody(req, res, reply, headersFor(source));
+    else
+      sendBody(
+        req,
+        res,
+        reply,
+        headersFor(sourceNote === undefined ? source : `${source}; ${sourceNote(req)}`),
+      );
     answered(source);
     publishServed(servedBy, req, dialect, source, res.statusCode, route.id, view.listing.cards.length);
   }
@@ -105,12 +120,12 @@ export function createHandler(options: HandlerOptions): Handler {
           .catch((error: unknown) => passOn(next, res, error));
         return;
       }
-      const ready = peek();
+      const ready = peek(req);
       if (ready !== undefined) {
         answer(req, res, route, dialect, ready);
         return;
       }
-      get()
+      get(req)
         .then((result) => answer(req, res, route, dialect, result))
         .catch((error: unknown) => passOn(next, res, error));
     } catch (error) {

@@ -6,6 +6,8 @@
  * changes lifecycle, gets a new view.
  */
 import { LRUCache } from 'lru-cache';
+import { type AvailableInput, mergeAvailable } from '../availability/merge.js';
+import type { AvailableList } from '../availability/upstream-list.js';
 import type { ModelRules } from '../rule-options.js';
 import type { ModelFilter, ModelSet } from '../types.js';
 import { DIALECTS, type DialectName } from './dialects.js';
@@ -28,6 +30,8 @@ export interface View {
   readonly listing: Listing;
   /** The catalog's models after the operator's rules (marks, unresolved aliases). */
   readonly ruled: RuledModels;
+  /** The provider's own list the view was built with, if any. */
+  readonly available: AvailableList | undefined;
   /** The list (`id` undefined) or one model, in a dialect. */
   reply(dialect: DialectName, id: string | undefined, query: string): Reply;
 }
@@ -40,10 +44,19 @@ export interface ViewSettings extends DialectSettings {
   readonly rules: ModelRules;
 }
 
-/** The view of the catalog's models under the router's filter, or of the fallback set when it lists none. */
-export function createView(models: ModelSet, nowMs: number, settings: ViewSettings): View {
+/**
+ * The view of the catalog's models under the router's filter, with the provider's own list merged
+ * in when there is one, or of the fallback set when it lists none.
+ */
+export function createView(
+  models: ModelSet,
+  nowMs: number,
+  settings: ViewSettings,
+  available?: AvailableInput,
+): View {
   const { filter, fallback, rules } = settings;
-  const ruled = applyRules(models, filter, rules);
+  const shown = available === undefined ? models : mergeAvailable(models, available);
+  const ruled = applyRules(shown, filter, rules);
   const selection = selectFrom(ruled.cards, ruled.candidate, filter.includeDeprecated, nowMs);
   const today = utcDay(nowMs);
   if (selection.cards.length === 0) {
@@ -53,7 +66,7 @@ export function createView(models: ModelSet, nowMs: number, settings: ViewSettin
       today,
       find: (id) => fallback.byId.get(id),
     };
-    return viewOf(models, true, Number.POSITIVE_INFINITY, listing, ruled, settings);
+    return viewOf(models, true, Number.POSITIVE_INFINITY, listing, ruled, settings, available?.list);
   }
   const listing: Listing = {
     cards: selection.cards,
@@ -66,7 +79,7 @@ export function createView(models: ModelSet, nowMs: number, settings: ViewSettin
       return shown ? card : undefined;
     },
   };
-  return viewOf(models, false, selection.validUntil, listing, ruled, settings);
+  return viewOf(models, false, selection.validUntil, listing, ruled, settings, available?.list);
 }
 
 function viewOf(
@@ -76,6 +89,7 @@ function viewOf(
   listing: Listing,
   ruled: RuledModels,
   settings: DialectSettings,
+  available: AvailableList | undefined,
 ): View {
   const bodies = new LRUCache<string, PreparedBody>({ max: MAX_PREPARED_BODIES });
   const dialects = new Map<DialectName, DialectView>();
@@ -85,6 +99,7 @@ function viewOf(
     validUntil,
     listing,
     ruled,
+    available,
     reply(dialect, id, query) {
       const key = id === undefined ? `${dialect}?${query}` : `${dialect}/${id}`;
       const cached = bodies.get(key);

@@ -61,6 +61,7 @@ const FIELD_ORDER = Object.keys({
   litellm_provider: true,
   deprecation_date: true,
   pricing: true,
+  available: true,
 } satisfies Record<keyof ModelCard, true>) as (keyof ModelCard)[];
 
 /**
