@@ -96,6 +96,28 @@ describe.each(EXPRESS_VERSIONS)('availability from the provider list on %s', (_n
     expect(router.status().listed).toBe(4);
   });
 
+  it("the operator's rules and the list's filters apply to the provider's list as to LiteLLM's", async () => {
+    await start();
+    const { app, router } = mount({
+      provider: 'openai',
+      availability: { url: providers.openaiUrl, headers: bearer },
+      exclude: ['gpt-4o'],
+      aliases: { house: 'gpt-4.1', ghost: 'gpt-4-turbo' },
+      overrides: { 'o3-*': { display_name: 'O3 Mini (house)' } },
+    });
+    const res = await request(app).get('/v1/models').expect(200);
+    expect(ids(res)).toEqual(['gpt-4.1', 'o3-mini', 'gpt-secret-beta', 'house']);
+    expect(res.body.data[1]).toMatchObject({ display_name: 'O3 Mini (house)' });
+    // An alias to a LiteLLM model the account cannot call is not served.
+    expect(router.status().unresolvedAliases).toEqual(['ghost']);
+    await request(app).get('/v1/models/ghost').expect(404);
+    // Filters narrow the merged list: the unknown id has no capabilities to match.
+    const vision = await request(app).get('/v1/models?supports=vision').expect(200);
+    expect(ids(vision)).toEqual(['gpt-4.1', 'house']);
+    expect(vision.headers[SOURCE_HEADER]).toBe('memory; availability=ok');
+    expect(providers.requests).toHaveLength(1);
+  });
+
   it('Anthropic: every page followed by last_id; its dates, names, limits, lifecycle and capabilities win', async () => {
     await start();
     const { app } = mount({
