@@ -10,6 +10,7 @@ import { createAvailabilityLists } from './availability/lists.js';
 import { type Catalog, type CatalogResult, type CatalogStatus, createCatalog } from './catalog/catalog.js';
 import { type CodexDialect, createCodexDialect } from './codex/codex-dialect.js';
 import type { CodexSourceOptions } from './codex/codex-source.js';
+import { createSlugFilters } from './codex/slug-filter.js';
 import { publishFallbackUsed } from './events.js';
 import { createHandler, type Next } from './http/handler.js';
 import { silentLogger } from './logger.js';
@@ -159,6 +160,7 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
   const { catalog, owned } = catalogOf(o, resolved.provider);
   const logger = catalog.options?.logger ?? silentLogger;
   const codex = createCodexDialect(o.codex, { clock: catalog.clock, logger });
+  const slugFilters = createSlugFilters(resolved.rules);
   const lists =
     resolved.availability === undefined
       ? undefined
@@ -233,6 +235,12 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
       lastSource = source;
     },
     codex,
+    codexFilter: async (req) => {
+      const available = lists?.pick(req);
+      // Like the other dialects, a first request waits for the list (at most `coldWaitMs`).
+      if (available !== undefined && !available.ready) await available.load();
+      return slugFilters(available?.current());
+    },
     catalog,
     servedBy,
     sourceNote: lists === undefined ? undefined : (req) => `availability=${lists.pick(req)?.state ?? 'none'}`,

@@ -135,6 +135,39 @@ describe.each(EXPRESS_VERSIONS)('Codex dialect on %s', (_name, makeApp) => {
     await request(app).get('/v1/models').set('If-None-Match', String(codex.headers.etag)).expect(200);
   });
 
+  it("the operator's include / exclude hide slugs from Codex's picker as from the other lists", async () => {
+    const { app } = mount({ exclude: ['o3-*'] });
+    const res = await request(app).get(CODEX_QUERY).expect(200);
+    expect(res.body.models.map((m: { slug: string }) => m.slug)).toEqual([
+      'gpt-5.3-codex',
+      'codex-test-only',
+    ]);
+    await request(app).get('/v1/models/o3-mini').set('originator', 'codex_exec').expect(404);
+    const only = mount({ include: ['gpt-5*'] }).app;
+    const included = await request(only).get(CODEX_QUERY).expect(200);
+    expect(included.body.models.map((m: { slug: string }) => m.slug)).toEqual(['gpt-5.3-codex']);
+  });
+
+  it("with the provider's own list, Codex sees only the slugs the account can call", async () => {
+    const list = {
+      object: 'list',
+      data: [{ id: 'o3-mini', object: 'model', created: 1, owned_by: 'openai' }],
+    };
+    const provider = await new FakeUpstream(Buffer.from(JSON.stringify(list))).start();
+    try {
+      const { app, router } = mount({ availability: { url: provider.url } });
+      // The first request waits for the list, as the other dialects' first requests do.
+      const res = await request(app).get(CODEX_QUERY).expect(200);
+      expect(res.body.models.map((m: { slug: string }) => m.slug)).toEqual(['o3-mini']);
+      await request(app).get('/v1/models/gpt-5.3-codex').set('originator', 'codex_exec').expect(404);
+      await request(app).get('/v1/models/o3-mini').set('originator', 'codex_exec').expect(200);
+      expect(router.status().availability).toMatchObject({ state: 'ok' });
+    } finally {
+      await Promise.all(routers.splice(0).map((r) => r.close()));
+      await provider.stop();
+    }
+  });
+
   it("with format 'codex' answers every request in Codex's shape, and retrieves by slug", async () => {
     const { app } = mount({ format: 'codex' });
     const res = await request(app).get('/v1/models').expect(200);

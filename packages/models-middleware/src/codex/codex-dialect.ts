@@ -13,6 +13,7 @@ import { cardForSlug, codexBody, codexEntry, EMPTY_CODEX_BODY } from './codex-fo
 import { createCodexSource, resolveCodexOptions } from './codex-source.js';
 import type { ListSnapshot } from './list-source.js';
 import type { CodexModelList } from './model-info.js';
+import type { SlugFilter } from './slug-filter.js';
 
 /** `x-models-source` of a Codex answer: where its entries came from. */
 export type CodexAnswerSource = 'codex-cache' | 'codex-url' | 'codex-none';
@@ -41,10 +42,17 @@ export interface CodexStatus {
 export interface CodexDialect {
   /** `x-models-source` of its answers. */
   readonly source: CodexAnswerSource;
-  /** The list body. Never rejects: while LiteLLM is not loaded the entries are served unfilled. */
-  list(catalog: Pick<Catalog, 'peek' | 'get'>): Promise<CodexReply>;
-  /** One entry by slug, or `undefined` when the source has none. */
-  one(slug: string, catalog: Pick<Catalog, 'peek' | 'get'>): Promise<CodexReply | undefined>;
+  /**
+   * The list body, of the slugs `filter` keeps (all without one). Never rejects: while LiteLLM is
+   * not loaded the entries are served unfilled.
+   */
+  list(catalog: Pick<Catalog, 'peek' | 'get'>, filter?: SlugFilter): Promise<CodexReply>;
+  /** One entry by slug, or `undefined` when the source has none or `filter` drops it. */
+  one(
+    slug: string,
+    catalog: Pick<Catalog, 'peek' | 'get'>,
+    filter?: SlugFilter,
+  ): Promise<CodexReply | undefined>;
   status(): CodexStatus;
   /** Resolves when the source has no read or refresh under way. */
   idle(): Promise<void>;
@@ -54,11 +62,15 @@ const NO_SOURCE =
   'no Codex source: `codex.cacheFile` is false and `codex.url` is not set, so Codex keeps its built-in models';
 
 interface Built {
-  readonly version: number;
   readonly models: ModelSet | undefined;
+  /** The entries the filter keeps. */
+  readonly entries: readonly CodexModelList['entries'][number][];
   readonly list: PreparedBody;
   readonly one: Map<string, PreparedBody>;
 }
+
+/** The key of the bodies built without a filter. */
+const UNFILTERED = Object.freeze({});
 
 /** Validates `option` (the router's `codex` option) and builds the dialect. Throws TypeError/RangeError naming the key. */
 export function createCodexDialect(
@@ -69,7 +81,10 @@ export function createCodexDialect(
   const answerSource: CodexAnswerSource =
     source === undefined ? 'codex-none' : source.kind === 'url' ? 'codex-url' : 'codex-cache';
   const empty = prepareBody(EMPTY_CODEX_BODY);
-  let built: Built | undefined;
+  // One build per filter (the unfiltered one, the rules', each provider list's), for the source
+  // version and LiteLLM version it was made from.
+  let builds = new WeakMap<object, Built>();
+  let buildsVersion = 0;
   let warnedNoSource = false;
   let reportedVersion = 0;
 
@@ -106,33 +121,37 @@ export function createCodexDialect(
     return ready?.models;
   }
 
-  async function current(catalog: Pick<Catalog, 'peek' | 'get'>) {
+  async function current(catalog: Pick<Catalog, 'peek' | 'get'>, filter: SlugFilter | undefined) {
     const snap = await snapshot();
     if (snap === undefined || snap.value.entries.length === 0) return undefined;
     const models = litellm(catalog);
-    if (built === undefined || built.version !== snap.version || built.models !== models) {
-      const byId = models?.byId ?? new Map();
-      built = {
-        version: snap.version,
-        models,
-        list: prepareBody(codexBody(snap.value.entries, byId)),
-        one: new Map(),
-      };
+    if (buildsVersion !== snap.version) {
+      builds = new WeakMap();
+      buildsVersion = snap.version;
     }
-    return { snap, built, byId: models?.byId ?? new Map() };
+    const key = filter ?? UNFILTERED;
+    let built = builds.get(key);
+    if (built === undefined || built.models !== models) {
+      const byId = models?.byId ?? new Map();
+      const entries =
+        filter === undefined ? snap.value.entries : snap.value.entries.filter((e) => filter.keeps(e.slug));
+      built = { models, entries, list: prepareBody(codexBody(entries, byId)), one: new Map() };
+      builds.set(key, built);
+    }
+    return { built, byId: models?.byId ?? new Map() };
   }
 
   const dialect: CodexDialect = {
     source: answerSource,
-    async list(catalog) {
-      const c = await current(catalog);
+    async list(catalog, filter) {
+      const c = await current(catalog, filter);
       return c === undefined
         ? { body: empty, source: answerSource, entries: 0 }
-        : { body: c.built.list, source: answerSource, entries: c.snap.value.entries.length };
+        : { body: c.built.list, source: answerSource, entries: c.built.entries.length };
     },
-    async one(slug, catalog) {
-      const c = await current(catalog);
-      const entry = c?.snap.value.entries.find((e) => e.slug === slug);
+    async one(slug, catalog, filter) {
+      const c = await current(catalog, filter);
+      const entry = c?.built.entries.find((e) => e.slug === slug);
       if (c === undefined || entry === undefined) return undefined;
       let body = c.built.one.get(slug);
       if (body === undefined) {

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Catalog, CatalogResult } from '../catalog/catalog.js';
 import type { CodexDialect, CodexReply } from '../codex/codex-dialect.js';
+import type { SlugFilter } from '../codex/slug-filter.js';
 import { publishServed, type ServedBy } from '../events.js';
 import type { CatalogSource } from '../types.js';
 import { type AnswerDialect, dialectFor, type ResponseFormat, varyFor } from '../view/dialects.js';
@@ -37,6 +38,8 @@ export interface HandlerOptions {
   readonly answered: (source: CatalogSource) => void;
   /** The Codex dialect (its own source; LiteLLM only fills gaps). */
   readonly codex: CodexDialect;
+  /** Which Codex slugs a request sees (the operator's include / exclude, the provider's list). @default all */
+  readonly codexFilter?: ((req: IncomingMessage) => Promise<SlugFilter | undefined>) | undefined;
   /** What the Codex dialect fills its entries from. */
   readonly catalog: Pick<Catalog, 'peek' | 'get'>;
   /** Who answers, for the `list` and `retrieve` diagnostics events. */
@@ -49,7 +52,7 @@ export interface HandlerOptions {
 }
 
 export function createHandler(options: HandlerOptions): Handler {
-  const { peek, get, viewFor, format, answered, codex, catalog, servedBy, sourceNote } = options;
+  const { peek, get, viewFor, format, answered, codex, catalog, servedBy, sourceNote, codexFilter } = options;
   const vary = [varyFor(format), ...(options.varyAlso ?? [])]
     .filter((name): name is string => name !== undefined && name !== '')
     .join(', ');
@@ -114,8 +117,11 @@ export function createHandler(options: HandlerOptions): Handler {
     try {
       const dialect = dialectFor(format, { headers: req.headers, query: route.query });
       if (dialect === 'codex') {
-        const reply = route.id === undefined ? codex.list(catalog) : codex.one(route.id, catalog);
-        reply
+        const filtered = codexFilter === undefined ? Promise.resolve(undefined) : codexFilter(req);
+        filtered
+          .then((filter) =>
+            route.id === undefined ? codex.list(catalog, filter) : codex.one(route.id, catalog, filter),
+          )
           .then((found) => answerCodex(req, res, route, found))
           .catch((error: unknown) => passOn(next, res, error));
         return;

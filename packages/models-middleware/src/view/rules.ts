@@ -75,7 +75,8 @@ export function applyRules(models: ModelSet, filter: ModelFilter, rules: ModelRu
   };
 }
 
-const allowed = (id: string, rules: ModelRules): boolean =>
+/** `include` / `exclude` on one id: listed when some include matches (or none is set) and no exclude does. */
+export const allowed = (id: string, rules: ModelRules): boolean =>
   (rules.include.length === 0 || matchesAny(rules.include, id)) && !matchesAny(rules.exclude, id);
 
 /** The card with every matching override merged over it in option order; the same object when none match. */
