@@ -5,6 +5,7 @@ import {
   DEFAULT_AVAILABILITY_COLD_WAIT_MS,
   DEFAULT_AVAILABILITY_TIMEOUT_MS,
   DEFAULT_AVAILABILITY_TTL_MS,
+  MAX_CLIENT_LISTS,
 } from '../src/availability/availability-options.js';
 import { type Catalog, createCatalog } from '../src/catalog/catalog.js';
 import { type ModelsRouter, type ModelsRouterOptions, modelsRouter, SOURCE_HEADER } from '../src/router.js';
@@ -429,6 +430,27 @@ describe.each(EXPRESS_VERSIONS)('availability from the provider list on %s', (_n
       expect(JSON.stringify(stored)).not.toContain(secret);
       expect(JSON.stringify(logger.lines)).not.toContain(secret);
     }
+  });
+
+  it("credentials: 'client' keeps at most MAX_CLIENT_LISTS lists, the least recently used dropped", async () => {
+    await start();
+    const keys = Array.from({ length: MAX_CLIENT_LISTS + 1 }, (_, i) => `sk-client-${i}`);
+    providers.openaiKeys = Object.fromEntries(
+      keys.map((key, i) => [key, [i % 2 === 0 ? 'gpt-4o' : 'o3-mini']]),
+    );
+    const { app, router } = mount({
+      provider: 'openai',
+      availability: { url: providers.openaiUrl, credentials: 'client' },
+    });
+    const as = (key: string) => request(app).get('/v1/models').set('Authorization', `Bearer ${key}`);
+    for (const key of keys) await as(key).expect(200);
+    expect(providers.requests).toHaveLength(keys.length);
+    await router.idle();
+    expect(router.status().availability).toMatchObject({ clients: MAX_CLIENT_LISTS, state: 'ok' });
+    // The first key's list was dropped for the last one: it is loaded again, still its own.
+    expect(ids(await as(keys[0] as string).expect(200))).toEqual(['gpt-4o']);
+    expect(ids(await as(keys[1] as string).expect(200))).toEqual(['o3-mini']);
+    expect(router.status().availability).toMatchObject({ clients: MAX_CLIENT_LISTS });
   });
 
   it('credentials that throw are a refused list, not a crash', async () => {
