@@ -30,8 +30,16 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 
+/**
+ * A server path as a URL relative to the page, so the page also works when a reverse proxy serves
+ * the demo under a prefix (`/models-admin/` in front of `/`).
+ */
+function fromPage(path) {
+  return path.replace(/^\/+/, '');
+}
+
 function listUrl(mount) {
-  return `${mount.replace(/\/+$/, '')}/models`;
+  return fromPage(`${mount.replace(/\/+$/, '')}/models`);
 }
 
 async function readJson(url, init) {
@@ -42,9 +50,9 @@ async function readJson(url, init) {
 
 /** Reads everything the page shows. Never rejects: a failure becomes a plugin's `error`. */
 async function load() {
-  const { response, body } = await readJson('/health');
+  const { response, body } = await readJson(fromPage('/health'));
   if (!response.ok || body === null || typeof body.plugins !== 'object') {
-    throw new Error(`/health answered HTTP ${response.status}`);
+    throw new Error(`health answered HTTP ${response.status}`);
   }
   const enabled = Object.entries(body.plugins).filter(([, health]) => health.enabled);
   return Promise.all(
@@ -314,7 +322,7 @@ async function refresh(secret) {
   const paths = [...new Set(plugins.map((plugin) => plugin.health.refreshPath).filter(Boolean))];
   const lines = [];
   for (const path of paths) {
-    const { response, body } = await readJson(path, {
+    const { response, body } = await readJson(fromPage(path), {
       method: 'POST',
       headers: { Accept: 'application/json', Authorization: `Bearer ${secret}` },
     });

@@ -5,7 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
+import http from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -93,8 +95,15 @@ interface OpenedPage {
 }
 
 async function open(
-  server: RunningServer,
-  options: { colorScheme?: 'light' | 'dark'; width?: number; clipboard?: boolean; axe?: boolean } = {},
+  server: { readonly url: string },
+  options: {
+    colorScheme?: 'light' | 'dark';
+    width?: number;
+    clipboard?: boolean;
+    axe?: boolean;
+    /** Where the page is, under the server's URL. @default '/' */
+    path?: string;
+  } = {},
 ): Promise<OpenedPage> {
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1280, height: 900 },
@@ -118,7 +127,7 @@ async function open(
   page.on('response', (response) => {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
   });
-  await page.goto(`${server.url}/`);
+  await page.goto(`${server.url}${options.path ?? '/'}`);
   await page.locator('html[data-state="ready"]').waitFor({ state: 'attached' });
   return { page, problems };
 }
@@ -167,6 +176,36 @@ async function axeViolations(page: Page): Promise<string[]> {
   );
 }
 
+/**
+ * A reverse proxy serving `target` under `prefix` (as nginx's `location /prefix/ { proxy_pass
+ * http://target/; }` would), refusing everything outside it: the page must find its API there.
+ */
+async function prefixProxy(target: string, prefix: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const path = req.url ?? '/';
+    if (!path.startsWith(`${prefix}/`)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const upstream = http.request(
+      `${target}${path.slice(prefix.length)}`,
+      { method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 describe('GET / (the catalog page)', () => {
   it('is served with a CSP the page satisfies, revalidated on every load, and 404s stay JSON', async () => {
     const res = await fetch(`${healthy.url}/`);
@@ -207,6 +246,18 @@ describe('GET / (the catalog page)', () => {
     const cell = page.locator(`tr[data-id="${priced?.id}"] td`).nth(2);
     expect(await cell.textContent()).toMatch(/^\$1\.50/);
     expect(problems).toEqual([]);
+  });
+
+  it('works behind a reverse proxy that serves the demo under a path prefix', async () => {
+    const proxy = await prefixProxy(healthy.url, '/models-admin');
+    try {
+      const { page, problems } = await open(proxy, { path: '/models-admin/' });
+      expect(await allRowIds(page)).toEqual(expectedIds(() => true));
+      expect(await page.locator('.banner').count()).toBe(0);
+      expect(problems).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('search narrows every plugin to the ids holding the text, any case', async () => {
