@@ -18,7 +18,10 @@ const state = initialState();
 /** What the API answered: `[{ name, health, cards, source, error }]`, one per enabled plugin. */
 let plugins = [];
 
-const $ = (selector) => document.querySelector(selector);
+const $ = (selector) => /** @type {HTMLElement} */ (document.querySelector(selector));
+
+/** A thrown value's message. */
+const messageOf = (error) => (error instanceof Error ? error.message : String(error));
 
 /** `el('td', { class: 'num' }, 'text', child)`: attributes, then text or nodes. */
 function el(tag, attributes = {}, ...children) {
@@ -66,7 +69,13 @@ async function load() {
         const source = list.response.headers.get('x-models-source');
         return { name, health, cards: list.body.data, source, error: null };
       } catch (error) {
-        return { name, health, cards: [], source: null, error: `${listUrl(health.mount)}: ${error.message}` };
+        return {
+          name,
+          health,
+          cards: [],
+          source: null,
+          error: `${listUrl(health.mount)}: ${messageOf(error)}`,
+        };
       }
     }),
   );
@@ -200,7 +209,7 @@ function row(card, today) {
 }
 
 function header(column) {
-  const sorted = state.sort?.key === column.key ? state.sort.direction : undefined;
+  const sorted = state.sort !== null && state.sort.key === column.key ? state.sort.direction : undefined;
   const arrow = sorted === 'ascending' ? '▲' : sorted === 'descending' ? '▼' : '↕';
   return el(
     'th',
@@ -220,7 +229,10 @@ function renderTables() {
   // Keep the focused sort button focused across the re-render.
   const focused = document.activeElement?.closest?.('[data-sort]');
   const refocus = focused
-    ? { plugin: focused.closest('[data-plugin]')?.dataset.plugin, key: focused.dataset.sort }
+    ? {
+        plugin: /** @type {HTMLElement | null} */ (focused.closest('[data-plugin]'))?.dataset.plugin,
+        key: /** @type {HTMLElement} */ (focused).dataset.sort,
+      }
     : null;
   container.replaceChildren();
   let shown = 0;
@@ -268,15 +280,19 @@ function renderTables() {
   }
   $('#summary').textContent = `Showing ${shown} of ${total} models.`;
   if (refocus !== null) {
-    container.querySelector(`[data-plugin="${refocus.plugin}"] [data-sort="${refocus.key}"]`)?.focus();
+    /** @type {HTMLElement | null} */ (
+      container.querySelector(`[data-plugin="${refocus.plugin}"] [data-sort="${refocus.key}"]`)
+    )?.focus();
   }
 }
 
 /** The filter controls into the state (a filter set before the lists arrived still applies). */
 function readFilters() {
-  state.query = $('#search').value;
+  state.query = /** @type {HTMLInputElement} */ ($('#search')).value;
   state.capabilities = new Set(
-    [...document.querySelectorAll('input[name="capability"]:checked')].map((input) => input.value),
+    [...document.querySelectorAll('input[name="capability"]:checked')].map(
+      (input) => /** @type {HTMLInputElement} */ (input).value,
+    ),
   );
 }
 
@@ -314,7 +330,7 @@ async function onTableClick(event) {
     button.firstChild.textContent = 'Copied';
     announce(`Copied ${button.dataset.copy}.`);
   } catch (error) {
-    announce(`Could not copy ${button.dataset.copy}: ${error.message}`);
+    announce(`Could not copy ${button.dataset.copy}: ${messageOf(error)}`);
   }
 }
 
@@ -353,7 +369,7 @@ async function reload() {
     document.documentElement.dataset.state = 'ready';
   } catch (error) {
     $('#banners').replaceChildren(
-      el('div', { class: 'banner', role: 'alert' }, `The catalog could not be read: ${error.message}.`),
+      el('div', { class: 'banner', role: 'alert' }, `The catalog could not be read: ${messageOf(error)}.`),
     );
     $('#catalogs').removeAttribute('aria-busy');
     document.documentElement.dataset.state = 'failed';
@@ -387,7 +403,7 @@ function wire() {
   });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const input = $('#refresh-secret');
+    const input = /** @type {HTMLInputElement} */ ($('#refresh-secret'));
     const result = $('#refresh-result');
     result.textContent = 'Refreshing…';
     try {
@@ -395,7 +411,7 @@ function wire() {
       input.value = '';
       await reload();
     } catch (error) {
-      result.textContent = `Refresh failed: ${error.message}`;
+      result.textContent = `Refresh failed: ${messageOf(error)}`;
     }
   });
 }

@@ -30,12 +30,25 @@ export const SORTABLE = Object.freeze([
   { key: 'released', label: 'Released', value: (card) => (card.created > 0 ? card.created : undefined) },
 ]);
 
-/** The page's one state record; everything on screen is derived from it and the API's answers. */
+/**
+ * @typedef {{ key: string, direction: 'ascending' | 'descending' }} Sort
+ * @typedef {{ query: string, capabilities: Set<string>, sort: Sort | null }} PageState
+ */
+
+/**
+ * The page's one state record; everything on screen is derived from it and the API's answers.
+ * @returns {PageState}
+ */
 export function initialState() {
   return { query: '', capabilities: new Set(), sort: null };
 }
 
-/** `ascending` -> `descending` -> back to the API's order. */
+/**
+ * `ascending` -> `descending` -> back to the API's order.
+ * @param {Sort | null} sort
+ * @param {string} key
+ * @returns {Sort | null}
+ */
 export function nextSort(sort, key) {
   if (sort === null || sort.key !== key) return { key, direction: 'ascending' };
   if (sort.direction === 'ascending') return { key, direction: 'descending' };
@@ -53,18 +66,22 @@ export function matches(card, state) {
   return true;
 }
 
-/** The cards to show, filtered and in the chosen order (the API's order when none is chosen). */
+/**
+ * The cards to show, filtered and in the chosen order (the API's order when none is chosen).
+ * @param {PageState} state
+ */
 export function visibleCards(cards, state) {
   const shown = cards.filter((card) => matches(card, state));
-  if (state.sort === null) return shown;
-  const column = SORTABLE.find((entry) => entry.key === state.sort.key);
+  const { sort } = state;
+  if (sort === null) return shown;
+  const column = SORTABLE.find((entry) => entry.key === sort.key);
   if (column === undefined) return shown;
-  const sign = state.sort.direction === 'ascending' ? 1 : -1;
+  const sign = sort.direction === 'ascending' ? 1 : -1;
   // Array.prototype.sort is stable: equal values keep the API's order.
   return shown.sort((a, b) => {
     const x = column.value(a);
     const y = column.value(b);
-    if (x === undefined || y === undefined) return (x === undefined) - (y === undefined);
+    if (x === undefined || y === undefined) return Number(x === undefined) - Number(y === undefined);
     return (x - y) * sign;
   });
 }
