@@ -7,6 +7,8 @@
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import {
+  type AvailabilityFailedEvent,
+  type AvailabilityLoadedEvent,
   type Catalog,
   type FallbackUsedEvent,
   type ListServedEvent,
@@ -86,6 +88,18 @@ export function createMetrics(plugins: readonly MeteredPlugin[]): ProxyMetrics {
     name: 'ccproxy_models_store_adoptions_total',
     help: 'Documents another process fetched, adopted from the shared store: after its announcement (via=announcement) or at a look at the store (via=poll).',
     labelNames: ['via'] as const,
+    registers: [registry],
+  });
+  const availabilityLoads = new Counter({
+    name: 'ccproxy_models_availability_loads_total',
+    help: 'Provider model lists ([plugins.<name>.availability]) loaded, by plugin and where from (upstream, store).',
+    labelNames: ['plugin', 'from'] as const,
+    registers: [registry],
+  });
+  const availabilityFailures = new Counter({
+    name: 'ccproxy_models_availability_failures_total',
+    help: 'Provider model list fetches that failed or were refused (the last good list stays), by plugin.',
+    labelNames: ['plugin'] as const,
     registers: [registry],
   });
   const storeEvents = new Counter({
@@ -226,6 +240,21 @@ export function createMetrics(plugins: readonly MeteredPlugin[]): ProxyMetrics {
       (message) => {
         const event = message as StoreAdoptedEvent;
         if (catalogs.has(event.catalog)) adoptions.inc({ via: event.via });
+      },
+    ],
+    [
+      MODELS_CHANNELS.availabilityLoad,
+      (message) => {
+        const event = message as AvailabilityLoadedEvent;
+        const plugin = pluginOf.get(event.router);
+        if (plugin !== undefined) availabilityLoads.inc({ plugin, from: event.from });
+      },
+    ],
+    [
+      MODELS_CHANNELS.availabilityFail,
+      (message) => {
+        const plugin = pluginOf.get((message as AvailabilityFailedEvent).router);
+        if (plugin !== undefined) availabilityFailures.inc({ plugin });
       },
     ],
     // The store events name no catalog: in a process with several apps each one counts them all.

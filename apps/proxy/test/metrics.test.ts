@@ -36,8 +36,12 @@ afterEach(async () => {
   await dirs.cleanup();
 });
 
-async function proxyFor(url = upstream.url, cacheDir?: string): Promise<ProxyApp> {
-  const config = testConfig(url, cacheDir ?? (await dirs.make()));
+async function proxyFor(
+  url = upstream.url,
+  cacheDir?: string,
+  env: Record<string, string> = {},
+): Promise<ProxyApp> {
+  const config = testConfig(url, cacheDir ?? (await dirs.make()), env);
   const proxy = createApp(config, { logger: silent, clock, refreshSecret: null });
   opened.push(proxy);
   return proxy;
@@ -210,6 +214,38 @@ describe('GET /metrics', () => {
     expect(
       (await scrape(first)).value('ccproxy_models_store_adoptions_total', { via: 'poll' }),
     ).toBeUndefined();
+  });
+
+  it("counts the provider list's loads and failed fetches per plugin", async () => {
+    const list = {
+      object: 'list',
+      data: [{ id: 'gpt-4o', object: 'model', created: 1, owned_by: 'openai' }],
+    };
+    const provider = await new FakeUpstream(Buffer.from(JSON.stringify(list))).start();
+    try {
+      const proxy = await proxyFor(upstream.url, undefined, {
+        PLUGINS__CODEX__AVAILABILITY__URL: provider.url,
+      });
+      const listed = await request(proxy.app).get('/codex/v1/models').expect(200);
+      expect(listed.body.data.map((card: { id: string }) => card.id)).toEqual(['gpt-4o']);
+      let metrics = await scrape(proxy);
+      expect(
+        metrics.value('ccproxy_models_availability_loads_total', { plugin: 'codex', from: 'upstream' }),
+      ).toBe(1);
+      expect(
+        metrics.value('ccproxy_models_availability_failures_total', { plugin: 'codex' }),
+      ).toBeUndefined();
+      // Past its TTL (600 s) the list is fetched again; the provider now refuses the key.
+      provider.status = 401;
+      now += 601_000;
+      await request(proxy.app).get('/codex/v1/models').expect(200);
+      await proxy.plugins[0]?.router.idle();
+      metrics = await scrape(proxy);
+      expect(metrics.value('ccproxy_models_availability_failures_total', { plugin: 'codex' })).toBe(1);
+      expect(metrics.labelValues('ccproxy_models_availability_loads_total', 'plugin')).toEqual(['codex']);
+    } finally {
+      await provider.stop();
+    }
   });
 
   it('counts only its own routers: another app in the process does not leak in', async () => {

@@ -9,6 +9,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { AvailabilityFormat } from './availability/upstream-list.js';
 import type { Catalog } from './catalog/catalog.js';
 import type { CodexAnswerSource } from './codex/codex-dialect.js';
 import { diffModelSets } from './document.js';
@@ -38,6 +39,10 @@ export const MODELS_CHANNELS = Object.freeze({
   storeRecovered: `${CHANNEL_PREFIX}:store:recovered`,
   /** {@link StoreAdoptedEvent}: a document another process fetched was adopted from the shared store. */
   storeAdopt: `${CHANNEL_PREFIX}:store:adopt`,
+  /** {@link AvailabilityLoadedEvent}: a router's provider list (the `availability` option) was loaded. */
+  availabilityLoad: `${CHANNEL_PREFIX}:availability:load`,
+  /** {@link AvailabilityFailedEvent}: the provider list could not be loaded or was refused; the last good one stays. */
+  availabilityFail: `${CHANNEL_PREFIX}:availability:fail`,
 });
 
 export type ModelsChannelName = (typeof MODELS_CHANNELS)[keyof typeof MODELS_CHANNELS];
@@ -145,6 +150,34 @@ export interface StoreAdoptedEvent {
   readonly via: 'announcement' | 'poll';
 }
 
+/** What both availability events say of the list (never its key, nor the URL's query). */
+interface AvailabilityEventBase {
+  readonly router: ModelsRouter;
+  readonly provider: string;
+  /** The list's URL without its query. */
+  readonly url: string;
+  readonly format: AvailabilityFormat;
+  /** `client`: the list of one client's key (which the event does not name). */
+  readonly credentials: 'operator' | 'client';
+}
+
+export interface AvailabilityLoadedEvent extends AvailabilityEventBase {
+  /** Ids in the list. */
+  readonly models: number;
+  /** `upstream`: fetched now; `store`: read back from the shared store (a restart, another process). */
+  readonly from: 'upstream' | 'store';
+}
+
+export interface AvailabilityFailedEvent extends AvailabilityEventBase {
+  /** A `ModelsError` (`UpstreamHttpError` for a 401/403/429, `InvalidDocumentError`, ...). */
+  readonly error: Error;
+}
+
+/** What the availability lists report, before the router adds itself. */
+export type AvailabilityReport =
+  | ({ readonly kind: 'loaded' } & Omit<AvailabilityLoadedEvent, 'router' | 'provider'>)
+  | ({ readonly kind: 'failed' } & Omit<AvailabilityFailedEvent, 'router' | 'provider'>);
+
 const list = diagnosticsChannel.channel(MODELS_CHANNELS.list);
 const retrieve = diagnosticsChannel.channel(MODELS_CHANNELS.retrieve);
 const refreshStart = diagnosticsChannel.channel(MODELS_CHANNELS.refreshStart);
@@ -154,6 +187,8 @@ const fallback = diagnosticsChannel.channel(MODELS_CHANNELS.fallback);
 const storeDegraded = diagnosticsChannel.channel(MODELS_CHANNELS.storeDegraded);
 const storeRecovered = diagnosticsChannel.channel(MODELS_CHANNELS.storeRecovered);
 const storeAdopt = diagnosticsChannel.channel(MODELS_CHANNELS.storeAdopt);
+const availabilityLoad = diagnosticsChannel.channel(MODELS_CHANNELS.availabilityLoad);
+const availabilityFail = diagnosticsChannel.channel(MODELS_CHANNELS.availabilityFail);
 
 /** What a router passes for every answer; built once per router. */
 export interface ServedBy {
@@ -286,4 +321,11 @@ export function publishStoreAdopted(
     via,
   };
   storeAdopt.publish(event);
+}
+
+/** The `availabilityLoad` or `availabilityFail` event of a router's provider list. */
+export function publishAvailability(by: ServedBy, report: AvailabilityReport): void {
+  const { kind, ...detail } = report;
+  const channel = kind === 'loaded' ? availabilityLoad : availabilityFail;
+  if (channel.hasSubscribers) channel.publish({ ...by, ...detail });
 }

@@ -35,6 +35,8 @@ export {
   UpstreamTimeoutError,
 } from './errors.js';
 export {
+  type AvailabilityFailedEvent,
+  type AvailabilityLoadedEvent,
   CHANNEL_PREFIX,
   type FallbackUsedEvent,
   type ListServedEvent,

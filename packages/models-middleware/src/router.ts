@@ -11,7 +11,7 @@ import { type Catalog, type CatalogResult, type CatalogStatus, createCatalog } f
 import { type CodexDialect, createCodexDialect } from './codex/codex-dialect.js';
 import type { CodexSourceOptions } from './codex/codex-source.js';
 import { createSlugFilters } from './codex/slug-filter.js';
-import { publishFallbackUsed } from './events.js';
+import { publishAvailability, publishFallbackUsed } from './events.js';
 import { createHandler, type Next } from './http/handler.js';
 import { silentLogger } from './logger.js';
 import {
@@ -161,6 +161,8 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
   const logger = catalog.options?.logger ?? silentLogger;
   const codex = createCodexDialect(o.codex, { clock: catalog.clock, logger });
   const slugFilters = createSlugFilters(resolved.rules);
+  // The events name the router, which is the handler created below.
+  const servedBy = { provider: resolved.provider } as { router: ModelsRouter; provider: string };
   const lists =
     resolved.availability === undefined
       ? undefined
@@ -168,6 +170,7 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
           clock: catalog.clock,
           logger,
           catalogOptions: catalog.options,
+          report: (report) => publishAvailability(servedBy, report),
         });
   // Under `all` the list's cards belong to the provider whose list it is.
   const owner =
@@ -213,8 +216,6 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
     return built;
   };
 
-  // The events name the router, which is the handler created next.
-  const servedBy = { provider: resolved.provider } as { router: ModelsRouter; provider: string };
   const perClient = lists !== undefined && lists.varyOn.length > 0;
   const handler = createHandler({
     // Until a list has had its first chance, its requests wait for it (`coldWaitMs`).

@@ -6,6 +6,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type Catalog, createCatalog } from '../src/catalog/catalog.js';
 import { isStoreError, isUpstreamHttpError } from '../src/errors.js';
 import {
+  type AvailabilityFailedEvent,
+  type AvailabilityLoadedEvent,
   type FallbackUsedEvent,
   type ListServedEvent,
   MODELS_CHANNELS,
@@ -102,6 +104,8 @@ describe('diagnostics channels', () => {
       'ccproxy:models:store:degraded',
       'ccproxy:models:store:recovered',
       'ccproxy:models:store:adopt',
+      'ccproxy:models:availability:load',
+      'ccproxy:models:availability:fail',
     ]);
   });
 
@@ -214,6 +218,54 @@ describe('diagnostics channels', () => {
     expect(failures[0]?.catalog).toBe(catalog);
     expect(isUpstreamHttpError(failures[0]?.error)).toBe(true);
     expect(failures[0]?.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('availability: the provider list loaded (upstream, then store) and a refused refresh, by router', async () => {
+    const list = {
+      object: 'list',
+      data: [{ id: 'gpt-4o', object: 'model', created: 1, owned_by: 'openai' }],
+    };
+    const provider = await new FakeUpstream(Buffer.from(JSON.stringify(list))).start();
+    try {
+      const store = new Map();
+      const catalog = catalogOver({ store });
+      const availability = { url: `${provider.url}?key=sk-in-the-query`, ttlMs: 60_000 };
+      const router = modelsRouter({ catalog, provider: 'openai', availability });
+      opened.unshift(router);
+      const app = express().use('/v1', router);
+      await request(app).get('/v1/models').expect(200);
+      const base = {
+        router,
+        provider: 'openai',
+        url: provider.url,
+        format: 'openai',
+        credentials: 'operator',
+      };
+      expect(recorder.of<AvailabilityLoadedEvent>(MODELS_CHANNELS.availabilityLoad)).toEqual([
+        { ...base, models: 1, from: 'upstream' },
+      ]);
+      // Past its TTL the list is fetched again in the background; the provider now refuses the key.
+      provider.handle = status(401);
+      clock.advance(60_001);
+      await request(app).get('/v1/models').expect(200);
+      await router.idle();
+      const failed = recorder.of<AvailabilityFailedEvent>(MODELS_CHANNELS.availabilityFail);
+      expect(failed).toHaveLength(1);
+      expect(failed[0]).toMatchObject(base);
+      expect(isUpstreamHttpError(failed[0]?.error)).toBe(true);
+      // A second router over the same store reads the list back from it.
+      const again = modelsRouter({ catalog, provider: 'openai', availability });
+      opened.unshift(again);
+      await request(express().use('/v1', again)).get('/v1/models').expect(200);
+      expect(recorder.of<AvailabilityLoadedEvent>(MODELS_CHANNELS.availabilityLoad)[1]).toEqual({
+        ...base,
+        router: again,
+        models: 1,
+        from: 'store',
+      });
+    } finally {
+      await provider.stop();
+    }
   });
 
   it('fallback used: the snapshot when nothing else answers, then a router’s own cards', async () => {

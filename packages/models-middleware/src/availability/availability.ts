@@ -13,6 +13,7 @@ import { CatalogStore } from '../catalog/store.js';
 import type { Clock } from '../clock.js';
 import { createUrlListSource, type ReadResult, type UrlListSource } from '../codex/list-source.js';
 import { InvalidDocumentError, ModelsError } from '../errors.js';
+import type { AvailabilityReport } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { ResolvedCatalogOptions } from '../options.js';
 import type { Source, Validators } from '../source.js';
@@ -82,6 +83,14 @@ export interface AvailabilityDeps {
   readonly logger: Logger;
   /** The list's disk tier (see {@link availabilityStore}), shared and closed by its creator. */
   readonly store: CatalogStore | undefined;
+  /** Told of every list loaded and every failed fetch (the router publishes them as events). */
+  readonly report?: ((report: AvailabilityReport) => void) | undefined;
+}
+
+/** A list's URL as status and events show it: without its query, which may hold a key. */
+export function shownUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
 }
 
 export function createAvailability(
@@ -97,6 +106,11 @@ export function createAvailability(
   const keyFor = (headers: Readonly<Record<string, string>>): string =>
     `availability:${options.format}:${urlHash}:${hash(canonical(headers))}`;
 
+  const described = {
+    url: shownUrl(options.url),
+    format: options.format,
+    credentials: options.credentials,
+  } as const;
   let source: UrlListSource<AvailableList>;
   try {
     source = createUrlListSource<AvailableList>(options.url, {
@@ -110,6 +124,16 @@ export function createAvailability(
       retryDelayMs: Math.min(options.ttlMs, RETRY_DELAY_MS),
       read: (from, validators) => readList(from, validators, options.format, credentials, closing.signal),
       check: sanityCheck(),
+      ...(deps.report && {
+        onLoaded: (list: AvailableList, from: 'store' | 'url') =>
+          deps.report?.({
+            kind: 'loaded',
+            ...described,
+            models: list.models.length,
+            from: from === 'url' ? 'upstream' : 'store',
+          }),
+        onFailed: (error: Error) => deps.report?.({ kind: 'failed', ...described, error }),
+      }),
       ...(store && {
         store: {
           async read() {
@@ -128,11 +152,6 @@ export function createAvailability(
   } catch (error) {
     throw new TypeError(`${(error as Error).message} (option \`availability.url\`)`, { cause: error });
   }
-
-  const shownUrl = (() => {
-    const parsed = new URL(source.location);
-    return `${parsed.origin}${parsed.pathname}`;
-  })();
 
   const state = (): AvailabilityState => {
     if (!source.settled) return 'loading';
@@ -178,7 +197,7 @@ export function createAvailability(
       return {
         format: options.format,
         credentials: 'operator',
-        url: shownUrl,
+        url: described.url,
         state: state(),
         models: snapshot?.value.models.length ?? null,
         from: source.from === null ? null : source.from === 'url' ? 'upstream' : 'store',

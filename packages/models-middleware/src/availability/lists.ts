@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
+import type { AvailabilityReport } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { ResolvedCatalogOptions } from '../options.js';
 import {
@@ -14,6 +15,7 @@ import {
   type AvailabilityStatus,
   availabilityStore,
   createAvailability,
+  shownUrl,
 } from './availability.js';
 import { MAX_CLIENT_LISTS, type ResolvedAvailabilityOptions } from './availability-options.js';
 
@@ -37,11 +39,12 @@ export function createAvailabilityLists(
     readonly clock: Clock;
     readonly logger: Logger;
     readonly catalogOptions: ResolvedCatalogOptions | undefined;
+    readonly report?: ((report: AvailabilityReport) => void) | undefined;
   },
 ): AvailabilityLists {
   const store = availabilityStore(deps.catalogOptions, deps.clock, deps.logger);
   const make = (o: ResolvedAvailabilityOptions): Availability =>
-    createAvailability(o, { clock: deps.clock, logger: deps.logger, store });
+    createAvailability(o, { clock: deps.clock, logger: deps.logger, store, report: deps.report });
 
   if (options.credentials === 'operator') {
     const operator = make(options);
@@ -135,9 +138,4 @@ export function createAvailabilityLists(
       await store?.close();
     },
   };
-}
-
-function shownUrl(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
 }

@@ -72,6 +72,9 @@ export interface UrlListSourceOptions<T> extends ListSourceOptions<T> {
   readonly check?: (next: T, prev: T | undefined) => void;
   /** A shared tier read before the first fetch and written after each new value. @default none */
   readonly store?: ListStore<T>;
+  /** Told of every value taken (from the URL or the store) and every failed refresh. @default none */
+  readonly onLoaded?: (value: T, from: 'store' | 'url') => void;
+  readonly onFailed?: (error: Error) => void;
 }
 
 export type ReadResult<T> =
@@ -207,6 +210,7 @@ export function createUrlListSource<T>(url: string, options: UrlListSourceOption
     state.accept(stored.value, stored.loadedAt);
     from = 'store';
     nextAt = stored.loadedAt + options.ttlMs;
+    options.onLoaded?.(stored.value, 'store');
     return true;
   }
 
@@ -221,6 +225,7 @@ export function createUrlListSource<T>(url: string, options: UrlListSourceOption
         validators = { etag: result.etag, lastModified: result.lastModified };
         state.accept(result.value);
         from = 'url';
+        options.onLoaded?.(result.value, 'url');
         await store?.write(result.value, clock.now());
       }
       nextAt = clock.now() + options.ttlMs;
@@ -229,6 +234,7 @@ export function createUrlListSource<T>(url: string, options: UrlListSourceOption
       const retryAfter = error instanceof UpstreamHttpError ? (error.retryAfterMs ?? 0) : 0;
       nextAt = clock.now() + Math.max(options.retryDelayMs, retryAfter);
       state.fail(error);
+      options.onFailed?.(error instanceof Error ? error : new Error(String(error)));
     } finally {
       settled = true;
     }
