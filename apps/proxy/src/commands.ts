@@ -4,11 +4,13 @@
  */
 import { parseArgs } from 'node:util';
 import {
+  type AvailabilityStatus,
   type Catalog,
   type RefreshReport as CatalogRefreshReport,
   type Logger,
   type ModelsRouterOptions,
   modelsRouter,
+  type RouterModels,
 } from '@ccproxy/models-middleware';
 import { type CatalogGroup, createPluginCatalogs } from './catalogs.js';
 import { loadConfig, type ProxyConfig } from './config.js';
@@ -16,6 +18,7 @@ import { isConfigError } from './config-error.js';
 import { LOG_LEVELS, type LogLevel, type PluginName } from './config-schema.js';
 import { PLUGINS, routerOptions, type SharedOptions } from './plugins.js';
 import {
+  formatAvailability,
   formatListSummary,
   formatModelTable,
   formatRefreshSummary,
@@ -174,7 +177,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   );
   try {
     return args.command === 'list'
-      ? await list(args, listRouterOptions(args, config, catalogs.of(names[0] as PluginName)), io)
+      ? await list(
+          args,
+          listRouterOptions(args, config, catalogs.of(names[0] as PluginName), io.env ?? process.env),
+          io,
+        )
       : await refresh(args, catalogs.groups, io);
   } finally {
     await catalogs.close();
@@ -186,12 +193,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
  * `openai` / `anthropic`; for `all`, one over every provider with both plugins' fallback cards
  * and no rules (rules belong to a plugin).
  */
-function listRouterOptions(args: Parsed, config: ProxyConfig, catalog: Catalog): ModelsRouterOptions {
+function listRouterOptions(
+  args: Parsed,
+  config: ProxyConfig,
+  catalog: Catalog,
+  env: Readonly<Record<string, string | undefined>>,
+): ModelsRouterOptions {
   const includeDeprecated = args.includeDeprecated;
   if (args.provider === 'openai')
-    return { ...routerOptions(config.plugins.codex, catalog), includeDeprecated };
+    return { ...routerOptions(config.plugins.codex, catalog, env), includeDeprecated };
   if (args.provider === 'anthropic')
-    return { ...routerOptions(config.plugins.claude_api, catalog), includeDeprecated };
+    return { ...routerOptions(config.plugins.claude_api, catalog, env), includeDeprecated };
   const fallback = Object.values(PLUGINS).flatMap((plugin) =>
     plugin.fallback.map((card) => ({ owned_by: plugin.provider, ...card })),
   );
@@ -201,8 +213,17 @@ function listRouterOptions(args: Parsed, config: ProxyConfig, catalog: Catalog):
 async function list(args: Parsed, options: ModelsRouterOptions, io: CliIo): Promise<number> {
   const provider = args.provider ?? 'all';
   const now = io.clock?.now() ?? Date.now();
-  // The router's own view: what it serves, with the marks of its rules (the catalog is closed by runCli).
-  const listed = await modelsRouter(options).models();
+  // The router's own view: what it serves, with the marks of its rules (the catalog is closed by
+  // runCli; the router closes what it owns, such as the provider list's fetch).
+  const router = modelsRouter(options);
+  let listed: RouterModels;
+  let availability: AvailabilityStatus | null;
+  try {
+    listed = await router.models();
+    availability = router.status().availability;
+  } finally {
+    await router.close();
+  }
   const shownSource = listed.fallback ? 'fallback (built-in cards)' : listed.source;
   const rows: ModelRow[] = [...listed.cards]
     .sort((a, b) => a.id.localeCompare(b.id))
@@ -225,6 +246,7 @@ async function list(args: Parsed, options: ModelsRouterOptions, io: CliIo): Prom
       nowMs: now,
     })}\n`,
   );
+  if (availability !== null) io.stdout.write(`${formatAvailability(availability)}\n`);
   return 0;
 }
 

@@ -3,7 +3,7 @@
  * CLI only wires I/O. The model table has the facts of ccproxy's manual model check (limits and
  * the four capabilities), plus what the operator's rules did and the prices, in 80 columns.
  */
-import type { ModelCard, RuleMark } from '@ccproxy/models-middleware';
+import type { AvailabilityStatus, ModelCard, RuleMark } from '@ccproxy/models-middleware';
 
 export interface Column<T> {
   readonly header: string;
@@ -156,6 +156,15 @@ export function formatListSummary(summary: ListSummary): string {
     `source: ${summary.source}${fetched}; ` +
     `catalog: ${plural(summary.catalogModels, 'model')}, ${summary.invalid.toLocaleString('en-US')} invalid skipped`
   );
+}
+
+/** The provider list's line under `list`: what it did to the list, or why it could not. */
+export function formatAvailability(status: AvailabilityStatus): string {
+  const head = `availability (${status.format} list at ${status.url}): ${status.state}`;
+  const held =
+    status.models === null ? '' : `, ${plural(status.models, 'id')} from ${status.from ?? 'upstream'}`;
+  const error = status.lastError === null ? '' : `; last error: ${status.lastError.message}`;
+  return `${head}${held}${error}`;
 }
 
 export interface RefreshSummary {

@@ -245,6 +245,38 @@ aliases = { sonnet = "claude-sonnet-4-5" }
     expect(rows(all.stdout).some((row) => / (alias|override|custom) /.test(row))).toBe(false);
   });
 
+  it("lists what the plugin's provider list allows, with the key from its environment variable", async () => {
+    const list = {
+      object: 'list',
+      data: ['gpt-4o', 'gpt-house-preview'].map((id) => ({
+        id,
+        object: 'model',
+        created: 1,
+        owned_by: 'openai',
+      })),
+    };
+    const provider = await new FakeUpstream(Buffer.from(JSON.stringify(list))).start();
+    try {
+      const dir = await dirs.make();
+      const toml = `\n[plugins.codex.availability]\nurl = "${provider.url}"\napi_key_env = "CLI_TEST_OPENAI_KEY"\n`;
+      env = {
+        ...env,
+        CLI_TEST_OPENAI_KEY: 'sk-cli-test-key',
+        CCPROXY_CONFIG: await writeConfigFile(dir, upstream.url, join(dir, 'cache'), toml),
+      };
+      const result = await run('list', '--provider', 'openai');
+      expect(result.code).toBe(0);
+      expect(rows(result.stdout).map((row) => row.split(' ')[0])).toEqual(['gpt-4o', 'gpt-house-preview']);
+      expect(result.stdout).toContain(
+        `availability (openai list at ${provider.url}): ok, 2 ids from upstream`,
+      );
+      expect(provider.requests[0]?.headers.authorization).toBe('Bearer sk-cli-test-key');
+      expect(result.stdout + result.stderr).not.toContain('sk-cli-test-key');
+    } finally {
+      await provider.stop();
+    }
+  });
+
   it('prints the rows the README’s Operating it section shows, for its rules', async () => {
     const dir = await dirs.make();
     const rules = readmeBlocks('Operating it', 'toml').join('\n');

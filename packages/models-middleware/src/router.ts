@@ -140,7 +140,10 @@ export interface ModelsRouter {
   (req: IncomingMessage, res: ServerResponse, next: Next): void;
   readonly catalog: Catalog;
   status(): RouterStatus;
-  /** Loads the catalog if need be (never rejects) and returns what the list shows. */
+  /**
+   * Loads the catalog (and the operator's `availability` list) if need be, never rejecting, and
+   * returns what the list shows.
+   */
   models(): Promise<RouterModels>;
   /** Resolves when the router's own fetches (the `availability` list) are done. */
   idle(): Promise<void>;
@@ -264,7 +267,8 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
     };
   };
   const models = async (): Promise<RouterModels> => {
-    const result = await catalog.get();
+    // The operator's provider list too, as a first request would wait for it (`coldWaitMs`).
+    const [result] = await Promise.all([catalog.get(), lists?.pick(undefined)?.load()]);
     const shown = viewFor(result);
     return {
       cards: shown.listing.cards,
