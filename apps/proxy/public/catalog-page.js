@@ -93,11 +93,26 @@ function degradation(plugin) {
     reasons.push('it serves the LiteLLM snapshot shipped with the proxy');
   const lastError = health.catalog?.lastError;
   if (lastError) reasons.push(`the last refresh failed: ${lastError.name}: ${lastError.message}`);
+  const availability = health.availability;
+  if (availability?.lastError) {
+    const kept = availability.state === 'stale' ? 'its last good list is kept' : "LiteLLM's list is shown";
+    reasons.push(`the provider's model list failed (${availability.lastError.message}); ${kept}`);
+  }
   if (health.catalog?.disk === 'degraded')
     reasons.push(
       `the disk cache is failing${health.catalog.diskError ? `: ${health.catalog.diskError}` : ''}`,
     );
   return reasons.length === 0 ? null : reasons;
+}
+
+/** The provider's own list (`[plugins.<name>.availability]`): its state and size. */
+function availabilityFacts(availability) {
+  const { models } = availability;
+  const size = models === null ? '' : ` · ${models} ${models === 1 ? 'id' : 'ids'}`;
+  return [
+    el('dt', {}, 'Provider list'),
+    el('dd', { 'data-field': 'availability', title: availability.url }, `${availability.state}${size}`),
+  ];
 }
 
 function renderCatalogs() {
@@ -138,6 +153,7 @@ function renderCatalogs() {
       ),
       el('dt', {}, 'Last error'),
       el('dd', { 'data-field': 'error' }, catalog.lastError ? catalog.lastError.message : 'none'),
+      ...(health.availability ? availabilityFacts(health.availability) : []),
     );
     list.append(
       el(

@@ -368,6 +368,38 @@ describe('GET / (the catalog page)', () => {
     expect(await axeViolations(page)).toEqual([]);
   });
 
+  it("shows each plugin's provider list: its size when it works, a banner when it fails", async () => {
+    const list = {
+      object: 'list',
+      data: [{ id: 'gpt-4o', object: 'model', created: 1, owned_by: 'openai' }],
+    };
+    const provider = await new FakeUpstream(Buffer.from(JSON.stringify(list))).start();
+    const server = await start(
+      upstream.url,
+      {
+        PLUGINS__CODEX__AVAILABILITY__URL: provider.url,
+        PLUGINS__CLAUDE_API__AVAILABILITY__URL: await closedPortUrl(),
+      },
+      null,
+    );
+    try {
+      const { page } = await open(server);
+      expect(await rowIds(page, 'codex')).toEqual(['gpt-4o']);
+      const field = (plugin: PluginName) =>
+        page.locator(`li.catalog[data-plugin="${plugin}"] [data-field="availability"]`).textContent();
+      expect(await field('codex')).toBe('ok · 1 id');
+      expect(await page.locator('.banner[data-plugin="codex"]').count()).toBe(0);
+      expect(await field('claude_api')).toBe('failed');
+      expect(await page.locator('.banner[data-plugin="claude_api"]').textContent()).toMatch(
+        /provider's model list failed \(.*ECONNREFUSED.*\); LiteLLM's list is shown/,
+      );
+      // LiteLLM's list stands in for the list that failed.
+      expect(await rowIds(page, 'claude_api')).toEqual(api.claude_api.map((card) => card.id));
+    } finally {
+      await Promise.all([server.close(), provider.stop()]);
+    }
+  });
+
   it.each([
     ['light', 1280],
     ['dark', 1280],
