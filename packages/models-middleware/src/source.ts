@@ -93,11 +93,23 @@ function toUrl(input: string): URL {
 function createHttpSource(target: URL, settings: SourceOptions): Source {
   const url = target.href;
   const { timeoutMs, maxBytes } = settings;
-  // axios is loaded on the first fetch, not at import: a restart served from the disk cache
-  // answers its first request without paying for an HTTP client it may not need yet.
-  const client = (): Promise<AxiosInstance> =>
-    (clientPromise ??= import('axios').then(({ default: axios }) => axios.create(config)));
+  // axios is not imported with this module (a restart served from the disk cache answers its
+  // first request without it), but its import (~100 ms in a fresh process) starts in the
+  // background one turn after the source is created: the caller's start-up (`listen`) goes first,
+  // and the first fetch, usually the first request's, finds the client ready instead of waiting.
+  // A failed import is forgotten, so the next fetch tries again and reports its error.
+  const client = (): Promise<AxiosInstance> => {
+    if (clientPromise === undefined) {
+      const loading = import('axios').then(({ default: axios }) => axios.create(config));
+      loading.catch(() => {
+        if (clientPromise === loading) clientPromise = undefined;
+      });
+      clientPromise = loading;
+    }
+    return clientPromise;
+  };
   let clientPromise: Promise<AxiosInstance> | undefined;
+  setImmediate(() => void client().catch(noop)).unref();
   const config = {
     // A stream lets a too-large Content-Length be refused before any of the body is read.
     responseType: 'stream',
