@@ -4,15 +4,17 @@
  * between requests. The worker stays up between refreshes (Ajv compiles once) until it idles out.
  */
 import { parentPort } from 'node:worker_threads';
-import { parseDocument } from './document.js';
+import { documentVersion, parseDocument } from './document.js';
 import { InvalidDocumentError } from './errors.js';
 import type { ParseReply, ParseRequest } from './parse.js';
 
 const CARDS_PER_CHUNK = 200;
 
-function run({ id, body, origin }: ParseRequest): ParseReply {
+function run({ id, body, origin, known }: ParseRequest): ParseReply {
   try {
-    const set = parseDocument(Buffer.from(body.buffer, body.byteOffset, body.byteLength), origin);
+    const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    if (known !== undefined && documentVersion(bytes) === known) return { id, ok: true, unchanged: true };
+    const set = parseDocument(bytes, origin);
     const chunks: string[] = [];
     for (let i = 0; i < set.cards.length; i += CARDS_PER_CHUNK) {
       chunks.push(JSON.stringify(set.cards.slice(i, i + CARDS_PER_CHUNK)));

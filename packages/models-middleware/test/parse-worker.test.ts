@@ -43,10 +43,24 @@ describe('DocumentParser (built package, real worker thread)', () => {
   it('stops the worker when the caller aborts, and starts a new one for the next parse', async () => {
     const parser = make();
     const controller = new AbortController();
-    const pending = parser.parse(fixtureBytes(), 'u', controller.signal);
+    const pending = parser.parse(fixtureBytes(), 'u', { signal: controller.signal });
     controller.abort();
     await expect(pending).rejects.toThrow(/exited/);
     expect((await parser.parse(fixtureBytes(), 'u')).cards.length).toBeGreaterThan(2000);
+  });
+
+  it('gives back the set it is told of for the same bytes, hashed in the worker, and parses other bytes', async () => {
+    const parser = make();
+    const known = await parser.parse(fixtureBytes(), 'u');
+    expect(await parser.parse(fixtureBytes(), 'u', { known })).toBe(known);
+    const other = Buffer.from('{"m": {"litellm_provider": "p"}}');
+    const changed = await parser.parse(other, 'u', { known });
+    expect(changed).not.toBe(known);
+    expect(changed.cards.map((card) => card.id)).toEqual(['m']);
+    await parser.close();
+    // On the calling thread (closed parser), the same rule.
+    expect(await parser.parse(fixtureBytes(), 'u', { known })).toBe(known);
+    expect((await parser.parse(other, 'u', { known })).cards).toHaveLength(1);
   });
 
   it('parses on the calling thread once closed', async () => {
@@ -61,7 +75,7 @@ describe('a worker that never answers', () => {
     const parser = new DocumentParser();
     try {
       // A body this size takes the worker tens of ms; a 1 ms deadline expires first.
-      await expect(parser.parse(fixtureBytes(), 'u', undefined, 1)).rejects.toMatchObject({
+      await expect(parser.parse(fixtureBytes(), 'u', { deadlineMs: 1 })).rejects.toMatchObject({
         name: 'InvalidDocumentError',
         detail: 'parse worker did not answer within 1 ms',
       });
