@@ -36,6 +36,13 @@ export interface ParseOptions {
    * unparsed. The bytes are hashed in the worker, not on the calling thread (~15 ms for 5 MB).
    */
   readonly known?: ModelSet;
+  /**
+   * Hand the body's memory to the worker instead of copying it (a 5 MB structured clone blocks
+   * the event loop for ~10 ms): `body` is empty afterwards. Only for a caller that owns the body
+   * and reads nothing from it after this call. A body that shares its memory (a pooled Buffer) is
+   * copied anyway. @default false
+   */
+  readonly transfer?: boolean;
 }
 
 // Built code has the worker beside it; running from TypeScript sources (tests) it has not, and the
@@ -66,7 +73,7 @@ export class DocumentParser {
    * in-place upgrade, must not hold every later refresh). One parse at a time per parser.
    */
   async parse(body: Buffer, origin: string, options: ParseOptions = {}): Promise<ModelSet> {
-    const { signal, deadlineMs = 30_000, known } = options;
+    const { signal, deadlineMs = 30_000, known, transfer = false } = options;
     if (!WORKER_AVAILABLE || this.#closed) {
       return known !== undefined && known.version === documentVersion(body)
         ? known
@@ -74,11 +81,9 @@ export class DocumentParser {
     }
     clearTimeout(this.#idle);
     try {
-      const reply = await this.#ask(
-        { id: this.#nextId++, body, origin, known: known?.version },
-        signal,
-        deadlineMs,
-      );
+      const request: ParseRequest = { id: this.#nextId++, body, origin, known: known?.version };
+      const owned = transfer && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
+      const reply = await this.#ask(request, owned ? [body.buffer as ArrayBuffer] : [], signal, deadlineMs);
       if (!reply.ok) throw new InvalidDocumentError(origin, reply.detail);
       if ('unchanged' in reply) {
         if (known === undefined)
@@ -107,7 +112,12 @@ export class DocumentParser {
     await this.#stop();
   }
 
-  #ask(request: ParseRequest, signal: AbortSignal | undefined, deadlineMs: number): Promise<ParseReply> {
+  #ask(
+    request: ParseRequest,
+    transferList: ArrayBuffer[],
+    signal: AbortSignal | undefined,
+    deadlineMs: number,
+  ): Promise<ParseReply> {
     const { id, origin } = request;
     const worker = this.#start();
     // Keeps the process alive while it waits for the answer (a CLI's refresh, say).
@@ -144,7 +154,7 @@ export class DocumentParser {
       worker.once('error', onError);
       worker.once('exit', onExit);
       signal?.addEventListener('abort', onAbort, { once: true });
-      worker.postMessage(request);
+      worker.postMessage(request, transferList);
     });
   }
 

@@ -164,7 +164,12 @@ function createHttpSource(target: URL, settings: SourceOptions): Source {
           throw new UpstreamHttpError(url, status, parseRetryAfter(response.headers['retry-after']));
         }
         if (Number(response.headers['content-length']) > maxBytes) throw new BodyTooLargeError(url, maxBytes);
-        const body = await readCapped(response.data, url, maxBytes);
+        const body = await readCapped(
+          response.data,
+          url,
+          maxBytes,
+          Number(response.headers['content-length']),
+        );
         return okResult(
           body,
           headerString(response.headers.etag),
@@ -256,15 +261,40 @@ function createFileSource(target: URL, settings: SourceOptions): Source {
 
 function noop(): void {}
 
-/** Buffers a stream, throwing BodyTooLargeError (and destroying the stream) past `maxBytes`. */
-async function readCapped(stream: Readable, url: string, maxBytes: number): Promise<Buffer> {
+/**
+ * Buffers a stream, throwing BodyTooLargeError (and destroying the stream) past `maxBytes`. With
+ * the length announced (`expected`), each chunk is copied into place as it arrives, so no single
+ * event-loop turn copies megabytes at the end; a body longer than announced (inflated bytes
+ * against a compressed length) is still read whole.
+ */
+async function readCapped(
+  stream: Readable,
+  url: string,
+  maxBytes: number,
+  expected = Number.NaN,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
+  const body =
+    Number.isSafeInteger(expected) && expected > 0 && expected <= maxBytes
+      ? Buffer.allocUnsafe(expected)
+      : undefined;
+  let inPlace = body !== undefined;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const offset = total;
     total += chunk.length;
     if (total > maxBytes) throw new BodyTooLargeError(url, maxBytes);
+    if (inPlace && body !== undefined && total <= body.length) {
+      chunk.copy(body, offset);
+      continue;
+    }
+    if (inPlace && body !== undefined) {
+      inPlace = false;
+      chunks.push(body.subarray(0, offset));
+    }
     chunks.push(chunk);
   }
+  if (inPlace && body !== undefined) return total === body.length ? body : body.subarray(0, total);
   return Buffer.concat(chunks, total);
 }
 

@@ -63,6 +63,20 @@ describe('DocumentParser (built package, real worker thread)', () => {
     expect((await parser.parse(other, 'u', { known })).cards).toHaveLength(1);
   });
 
+  it('takes the memory of a body it may transfer, and copies one that shares its memory', async () => {
+    const parser = make();
+    const inline = parseDocument(fixtureBytes(), 'fixture');
+    const owned = Buffer.from(fixtureBytes());
+    const set = await parser.parse(owned, 'fixture', { transfer: true });
+    expect(set.cards).toEqual(inline.cards);
+    expect(owned.buffer.byteLength).toBe(0);
+    // A pooled Buffer shares its ArrayBuffer with others: never detached.
+    const small = Buffer.from('{"m": {"litellm_provider": "p"}}');
+    expect(small.buffer.byteLength).toBeGreaterThan(small.length);
+    expect((await parser.parse(small, 'u', { transfer: true })).cards).toHaveLength(1);
+    expect(small.toString()).toBe('{"m": {"litellm_provider": "p"}}');
+  });
+
   it('parses on the calling thread once closed', async () => {
     const parser = make();
     await parser.close();

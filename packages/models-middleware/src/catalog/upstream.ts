@@ -44,6 +44,7 @@ export async function fetchUpstream(
   // routers keep their serialised bodies and nothing is parsed. With a copy to serve, parse (and
   // hash, to tell) off the event loop so requests are not stalled; with none, requests are waiting
   // for this document, and parsing in place is fastest.
+  const bytes = result.body.length;
   const models =
     prev === undefined
       ? parseDocument(result.body, source.url)
@@ -51,6 +52,8 @@ export async function fetchUpstream(
           signal,
           deadlineMs: deps.timeoutMs,
           known: prev.models,
+          // Nothing reads the body after this: the worker takes its memory instead of a copy.
+          transfer: true,
         });
   checkSanity(source.url, models, prev?.models, deps.sanity);
   const entry: CatalogEntry = {
@@ -60,5 +63,5 @@ export async function fetchUpstream(
     lastModified: result.lastModified,
     fetchedAt: now,
   };
-  return { entry, notModified: false, bytes: result.body.length };
+  return { entry, notModified: false, bytes };
 }
