@@ -12,6 +12,11 @@ export interface ParseRequest {
   readonly origin: string;
   /** The version of the set the caller holds: the same bytes are answered `unchanged`. */
   readonly known?: string;
+  /**
+   * The caller holds the very set this worker answered last (version `known`): a card equal to
+   * the one sent then may come back as its id alone, and the caller reuses its own card.
+   */
+  readonly delta: boolean;
 }
 
 /** What a parse worker answers. */
@@ -19,6 +24,7 @@ export type ParseReply =
   | {
       readonly id: number;
       readonly ok: true;
+      /** JSON arrays of cards, or (under `delta`) of a known card's id where it did not change. */
       readonly chunks: readonly string[];
       readonly invalid: number;
       readonly version: string;
@@ -66,6 +72,8 @@ export class DocumentParser {
   #idle: NodeJS.Timeout | undefined;
   #nextId = 1;
   #closed = false;
+  /** The set the worker built last, whose unchanged cards the next answer may refer to by id. */
+  #lastBuilt: ModelSet | undefined;
 
   /**
    * Rejects with InvalidDocumentError, when `signal` aborts, or when the worker has not answered
@@ -81,23 +89,39 @@ export class DocumentParser {
     }
     clearTimeout(this.#idle);
     try {
-      const request: ParseRequest = { id: this.#nextId++, body, origin, known: known?.version };
+      const delta = known !== undefined && known === this.#lastBuilt;
+      this.#lastBuilt = undefined;
+      const request: ParseRequest = { id: this.#nextId++, body, origin, known: known?.version, delta };
       const owned = transfer && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
       const reply = await this.#ask(request, owned ? [body.buffer as ArrayBuffer] : [], signal, deadlineMs);
       if (!reply.ok) throw new InvalidDocumentError(origin, reply.detail);
       if ('unchanged' in reply) {
         if (known === undefined)
           throw new InvalidDocumentError(origin, 'parse worker answered unchanged unasked');
+        if (delta) this.#lastBuilt = known;
         return known;
       }
-      // The index is built chunk by chunk, between requests, not in one go at the end.
+      // The index is built chunk by chunk, between requests, not in one go at the end. A card that
+      // did not change since the worker's last answer comes as its id: the caller's own card is
+      // reused, so a refresh that changes a few entries costs the event loop a few cards, not all.
       const byId = new Map<string, ModelCard>();
       for (const chunk of reply.chunks) {
         await nextTurn();
-        for (const card of JSON.parse(chunk) as ModelCard[]) byId.set(card.id, card);
+        for (const item of JSON.parse(chunk) as (ModelCard | string)[]) {
+          const card = typeof item === 'string' ? (delta ? known?.byId.get(item) : undefined) : item;
+          if (card === undefined) {
+            throw new InvalidDocumentError(
+              origin,
+              `parse worker referred to unknown card ${JSON.stringify(item)}`,
+            );
+          }
+          byId.set(card.id, card);
+        }
       }
       await nextTurn();
-      return indexedModelSet(byId, reply.invalid, reply.version);
+      const set = indexedModelSet(byId, reply.invalid, reply.version);
+      this.#lastBuilt = set;
+      return set;
     } finally {
       if (this.#worker !== undefined && !this.#closed) {
         this.#idle = setTimeout(() => this.#stop(), WORKER_IDLE_MS);

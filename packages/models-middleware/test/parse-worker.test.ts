@@ -77,6 +77,36 @@ describe('DocumentParser (built package, real worker thread)', () => {
     expect(small.toString()).toBe('{"m": {"litellm_provider": "p"}}');
   });
 
+  it('reuses the cards of the set it built last that did not change, and only those', async () => {
+    const parser = make();
+    const doc = JSON.parse(fixtureBytes().toString('utf8')) as Record<string, Record<string, unknown>>;
+    const ids = Object.keys(doc).filter((id) => id !== 'sample_spec');
+    const [changedId = '', removedId = ''] = ids;
+    const first = await parser.parse(Buffer.from(JSON.stringify(doc)), 'u');
+    const next = {
+      ...doc,
+      [changedId]: { ...doc[changedId], max_output_tokens: 4242 },
+      'added-model': { litellm_provider: 'p' },
+    };
+    delete next[removedId];
+    const bytes = Buffer.from(JSON.stringify(next));
+    const second = await parser.parse(bytes, 'u', { known: first });
+    const inline = parseDocument(bytes, 'u');
+    expect(second.version).toBe(inline.version);
+    expect(second.cards).toEqual(inline.cards);
+    const reused = second.cards.filter((card) => first.byId.get(card.id) === card).map((card) => card.id);
+    expect(reused).toHaveLength(second.cards.length - 2);
+    expect(reused).not.toContain(changedId);
+    expect(second.byId.get(changedId)?.max_output_tokens).toBe(4242);
+    expect(second.byId.has(removedId)).toBe(false);
+    // A set of the same version that this parser did not build (say, read from disk) is not
+    // trusted to hold the worker's cards: everything comes over again.
+    const lookalike = { ...second, byId: new Map(second.byId), cards: [...second.cards] };
+    const third = await parser.parse(Buffer.from(JSON.stringify(doc)), 'u', { known: lookalike });
+    expect(third.cards.some((card) => lookalike.byId.get(card.id) === card)).toBe(false);
+    expect(third.cards).toEqual(first.cards);
+  });
+
   it('parses on the calling thread once closed', async () => {
     const parser = make();
     await parser.close();
