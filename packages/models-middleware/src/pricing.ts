@@ -24,11 +24,26 @@ export function pricingOf(entry: LiteLLMEntry): ModelPricing | undefined {
   for (const [key, field] of COST_PAIRS) {
     const cost = entry[field];
     if (typeof cost === 'number' && Number.isFinite(cost) && cost >= 0) {
-      pricing[key] = decimalString(cost);
+      pricing[key] = priceText(cost);
       any = true;
     }
   }
   return any ? (pricing as ModelPricing) : undefined;
+}
+
+// A document has ~6,000 prices but only a few hundred distinct ones: printing a number is the
+// costly part of a card, so each is printed once. Bounded, so no document can grow it unchecked.
+const PRINTED = new Map<number, string>();
+const PRINTED_MAX = 4096;
+
+function priceText(cost: number): string {
+  let text = PRINTED.get(cost);
+  if (text === undefined) {
+    if (PRINTED.size >= PRINTED_MAX) PRINTED.clear();
+    text = decimalString(cost);
+    PRINTED.set(cost, text);
+  }
+  return text;
 }
 
 /** A non-negative finite number in plain decimal notation: `3e-7` -> `"0.0000003"`, `1e21` -> `"1000000000000000000000"`. */
