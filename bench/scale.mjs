@@ -354,7 +354,8 @@ export async function scaleFigures({ quick = false, log = () => {} } = {}) {
 // ---------------------------------------------------------------------------------------------
 // Entry
 
-const [mode, ...args] = process.argv.slice(2);
+// Imported (by run.mjs), this file does nothing until scaleFigures() is called.
+const [mode, ...args] = process.argv[1] === HERE ? process.argv.slice(2) : [];
 if (mode === 'serve') await serve(args[0]);
 else if (mode === 'cold') await cold(args[0], args[1]);
 else if (process.argv[1] === HERE) {
