@@ -49,11 +49,16 @@ export function parseDocument(body: Buffer | string, origin: string): ModelSet {
 export function createModelSet(cards: readonly ModelCard[], invalid: number, version?: string): ModelSet {
   const byId = new Map<string, ModelCard>();
   for (const card of cards) byId.set(card.id, card);
+  return indexedModelSet(byId, invalid, version ?? hash(JSON.stringify(cards)));
+}
+
+/** The set around an index already built (a later duplicate id having replaced an earlier one). */
+export function indexedModelSet(byId: Map<string, ModelCard>, invalid: number, version: string): ModelSet {
   return Object.freeze({
     cards: Object.freeze([...byId.values()]),
     byId,
     invalid,
-    version: version ?? hash(JSON.stringify(cards)),
+    version,
   });
 }
 

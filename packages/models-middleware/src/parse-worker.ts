@@ -4,19 +4,36 @@
  * between requests. The worker stays up between refreshes (Ajv compiles once) until it idles out.
  */
 import { parentPort } from 'node:worker_threads';
-import { parseDocument } from './document.js';
+import { documentVersion, parseDocument } from './document.js';
 import { InvalidDocumentError } from './errors.js';
 import type { ParseReply, ParseRequest } from './parse.js';
 
 const CARDS_PER_CHUNK = 200;
 
-function run({ id, body, origin }: ParseRequest): ParseReply {
+/** What this worker answered last: its version and each card as sent, to send unchanged ones by id. */
+let last: { readonly version: string; readonly sent: ReadonlyMap<string, string> } | undefined;
+
+function run({ id, body, origin, known, delta }: ParseRequest): ParseReply {
   try {
-    const set = parseDocument(Buffer.from(body.buffer, body.byteOffset, body.byteLength), origin);
+    const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    if (known !== undefined && documentVersion(bytes) === known) return { id, ok: true, unchanged: true };
+    const previous = delta && last !== undefined && last.version === known ? last.sent : undefined;
+    last = undefined;
+    const set = parseDocument(bytes, origin);
+    const sent = new Map<string, string>();
     const chunks: string[] = [];
-    for (let i = 0; i < set.cards.length; i += CARDS_PER_CHUNK) {
-      chunks.push(JSON.stringify(set.cards.slice(i, i + CARDS_PER_CHUNK)));
+    let items: string[] = [];
+    for (const card of set.cards) {
+      const text = JSON.stringify(card);
+      sent.set(card.id, text);
+      items.push(previous?.get(card.id) === text ? JSON.stringify(card.id) : text);
+      if (items.length === CARDS_PER_CHUNK) {
+        chunks.push(`[${items.join(',')}]`);
+        items = [];
+      }
     }
+    if (items.length > 0) chunks.push(`[${items.join(',')}]`);
+    last = { version: set.version, sent };
     return { id, ok: true, chunks, invalid: set.invalid, version: set.version };
   } catch (error) {
     if (error instanceof InvalidDocumentError) return { id, ok: false, detail: error.detail };

@@ -14,23 +14,43 @@ const COST_FIELDS = {
   input_cache_write: 'cache_creation_input_token_cost',
 } as const satisfies Record<keyof ModelPricing, keyof LiteLLMEntry>;
 
+// Listed once, not per card: parsing calls pricingOf for every entry of the document.
+const COST_PAIRS = Object.entries(COST_FIELDS) as [keyof ModelPricing, keyof LiteLLMEntry][];
+
 /** The pricing of an entry, or undefined when LiteLLM has none of its costs. */
 export function pricingOf(entry: LiteLLMEntry): ModelPricing | undefined {
   const pricing: Partial<Record<keyof ModelPricing, string>> = {};
   let any = false;
-  for (const [key, field] of Object.entries(COST_FIELDS) as [keyof ModelPricing, keyof LiteLLMEntry][]) {
+  for (const [key, field] of COST_PAIRS) {
     const cost = entry[field];
     if (typeof cost === 'number' && Number.isFinite(cost) && cost >= 0) {
-      pricing[key] = decimalString(cost);
+      pricing[key] = priceText(cost);
       any = true;
     }
   }
   return any ? (pricing as ModelPricing) : undefined;
 }
 
+// A document has ~6,000 prices but only a few hundred distinct ones: printing a number is the
+// costly part of a card, so each is printed once. Bounded, so no document can grow it unchecked.
+const PRINTED = new Map<number, string>();
+const PRINTED_MAX = 4096;
+
+function priceText(cost: number): string {
+  let text = PRINTED.get(cost);
+  if (text === undefined) {
+    if (PRINTED.size >= PRINTED_MAX) PRINTED.clear();
+    text = decimalString(cost);
+    PRINTED.set(cost, text);
+  }
+  return text;
+}
+
 /** A non-negative finite number in plain decimal notation: `3e-7` -> `"0.0000003"`, `1e21` -> `"1000000000000000000000"`. */
 export function decimalString(value: number): string {
   const text = String(value);
+  // Most prices print without an exponent; the regex is only for those that do.
+  if (!text.includes('e')) return text;
   const match = /^(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
   if (match === null) return text;
   const [, whole = '', fraction = '', exponentText = '0'] = match;

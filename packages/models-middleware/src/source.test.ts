@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { brotliCompressSync, deflateSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { isAxiosError } from 'axios';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fixtureBytes } from '../test/support/fixture.js';
 import {
   BodyTooLargeError,
@@ -421,6 +421,32 @@ describe('http source', () => {
       UpstreamNetworkError,
     );
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+});
+
+describe('http client warm-up', () => {
+  afterEach(() => {
+    vi.doUnmock('axios');
+    vi.resetModules();
+  });
+
+  it('starts importing axios when the source is created, so the first fetch does not wait for it', async () => {
+    vi.resetModules();
+    let imported!: () => void;
+    const axiosImported = new Promise<void>((resolve) => {
+      imported = resolve;
+    });
+    vi.doMock('axios', async (importOriginal) => {
+      imported();
+      return importOriginal();
+    });
+    const fresh = await import('./source.js');
+    const upstream = await serve((_req, res) => res.end('{}'));
+    const source = fresh.createSource(upstream.url, OPTIONS);
+    // Resolves only if creating the source started the import: nothing has fetched yet.
+    await axiosImported;
+    expect(upstream.requests).toHaveLength(0);
+    await expect(source.fetch()).resolves.toMatchObject({ status: 'ok', body: Buffer.from('{}') });
   });
 });
 

@@ -105,11 +105,23 @@ function toUrl(input: string): URL {
 function createHttpSource(target: URL, settings: SourceOptions): Source {
   const url = target.href;
   const { timeoutMs, maxBytes } = settings;
-  // axios is loaded on the first fetch, not at import: a restart served from the disk cache
-  // answers its first request without paying for an HTTP client it may not need yet.
-  const client = (): Promise<AxiosInstance> =>
-    (clientPromise ??= import('axios').then(({ default: axios }) => axios.create(config)));
+  // axios is not imported with this module (a restart served from the disk cache answers its
+  // first request without it), but its import (~100 ms in a fresh process) starts in the
+  // background one turn after the source is created: the caller's start-up (`listen`) goes first,
+  // and the first fetch, usually the first request's, finds the client ready instead of waiting.
+  // A failed import is forgotten, so the next fetch tries again and reports its error.
+  const client = (): Promise<AxiosInstance> => {
+    if (clientPromise === undefined) {
+      const loading = import('axios').then(({ default: axios }) => axios.create(config));
+      loading.catch(() => {
+        if (clientPromise === loading) clientPromise = undefined;
+      });
+      clientPromise = loading;
+    }
+    return clientPromise;
+  };
   let clientPromise: Promise<AxiosInstance> | undefined;
+  setImmediate(() => void client().catch(noop)).unref();
   const config = {
     // A stream lets a too-large Content-Length be refused before any of the body is read.
     responseType: 'stream',
@@ -176,7 +188,12 @@ function createHttpSource(target: URL, settings: SourceOptions): Source {
           throw new UpstreamHttpError(url, status, parseRetryAfter(response.headers['retry-after']));
         }
         if (Number(response.headers['content-length']) > maxBytes) throw new BodyTooLargeError(url, maxBytes);
-        const body = await readCapped(response.data, url, maxBytes);
+        const body = await readCapped(
+          response.data,
+          url,
+          maxBytes,
+          Number(response.headers['content-length']),
+        );
         return okResult(
           body,
           headerString(response.headers.etag),
@@ -277,15 +294,40 @@ function scrubbed(error: unknown): Error {
   return copy;
 }
 
-/** Buffers a stream, throwing BodyTooLargeError (and destroying the stream) past `maxBytes`. */
-async function readCapped(stream: Readable, url: string, maxBytes: number): Promise<Buffer> {
+/**
+ * Buffers a stream, throwing BodyTooLargeError (and destroying the stream) past `maxBytes`. With
+ * the length announced (`expected`), each chunk is copied into place as it arrives, so no single
+ * event-loop turn copies megabytes at the end; a body longer than announced (inflated bytes
+ * against a compressed length) is still read whole.
+ */
+async function readCapped(
+  stream: Readable,
+  url: string,
+  maxBytes: number,
+  expected = Number.NaN,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
+  const body =
+    Number.isSafeInteger(expected) && expected > 0 && expected <= maxBytes
+      ? Buffer.allocUnsafe(expected)
+      : undefined;
+  let inPlace = body !== undefined;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const offset = total;
     total += chunk.length;
     if (total > maxBytes) throw new BodyTooLargeError(url, maxBytes);
+    if (inPlace && body !== undefined && total <= body.length) {
+      chunk.copy(body, offset);
+      continue;
+    }
+    if (inPlace && body !== undefined) {
+      inPlace = false;
+      chunks.push(body.subarray(0, offset));
+    }
     chunks.push(chunk);
   }
+  if (inPlace && body !== undefined) return total === body.length ? body : body.subarray(0, total);
   return Buffer.concat(chunks, total);
 }
 

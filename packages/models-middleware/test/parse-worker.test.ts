@@ -43,10 +43,68 @@ describe('DocumentParser (built package, real worker thread)', () => {
   it('stops the worker when the caller aborts, and starts a new one for the next parse', async () => {
     const parser = make();
     const controller = new AbortController();
-    const pending = parser.parse(fixtureBytes(), 'u', controller.signal);
+    const pending = parser.parse(fixtureBytes(), 'u', { signal: controller.signal });
     controller.abort();
     await expect(pending).rejects.toThrow(/exited/);
     expect((await parser.parse(fixtureBytes(), 'u')).cards.length).toBeGreaterThan(2000);
+  });
+
+  it('gives back the set it is told of for the same bytes, hashed in the worker, and parses other bytes', async () => {
+    const parser = make();
+    const known = await parser.parse(fixtureBytes(), 'u');
+    expect(await parser.parse(fixtureBytes(), 'u', { known })).toBe(known);
+    const other = Buffer.from('{"m": {"litellm_provider": "p"}}');
+    const changed = await parser.parse(other, 'u', { known });
+    expect(changed).not.toBe(known);
+    expect(changed.cards.map((card) => card.id)).toEqual(['m']);
+    await parser.close();
+    // On the calling thread (closed parser), the same rule.
+    expect(await parser.parse(fixtureBytes(), 'u', { known })).toBe(known);
+    expect((await parser.parse(other, 'u', { known })).cards).toHaveLength(1);
+  });
+
+  it('takes the memory of a body it may transfer, and copies one that shares its memory', async () => {
+    const parser = make();
+    const inline = parseDocument(fixtureBytes(), 'fixture');
+    const owned = Buffer.from(fixtureBytes());
+    const set = await parser.parse(owned, 'fixture', { transfer: true });
+    expect(set.cards).toEqual(inline.cards);
+    expect(owned.buffer.byteLength).toBe(0);
+    // A pooled Buffer shares its ArrayBuffer with others: never detached.
+    const small = Buffer.from('{"m": {"litellm_provider": "p"}}');
+    expect(small.buffer.byteLength).toBeGreaterThan(small.length);
+    expect((await parser.parse(small, 'u', { transfer: true })).cards).toHaveLength(1);
+    expect(small.toString()).toBe('{"m": {"litellm_provider": "p"}}');
+  });
+
+  it('reuses the cards of the set it built last that did not change, and only those', async () => {
+    const parser = make();
+    const doc = JSON.parse(fixtureBytes().toString('utf8')) as Record<string, Record<string, unknown>>;
+    const ids = Object.keys(doc).filter((id) => id !== 'sample_spec');
+    const [changedId = '', removedId = ''] = ids;
+    const first = await parser.parse(Buffer.from(JSON.stringify(doc)), 'u');
+    const next = {
+      ...doc,
+      [changedId]: { ...doc[changedId], max_output_tokens: 4242 },
+      'added-model': { litellm_provider: 'p' },
+    };
+    delete next[removedId];
+    const bytes = Buffer.from(JSON.stringify(next));
+    const second = await parser.parse(bytes, 'u', { known: first });
+    const inline = parseDocument(bytes, 'u');
+    expect(second.version).toBe(inline.version);
+    expect(second.cards).toEqual(inline.cards);
+    const reused = second.cards.filter((card) => first.byId.get(card.id) === card).map((card) => card.id);
+    expect(reused).toHaveLength(second.cards.length - 2);
+    expect(reused).not.toContain(changedId);
+    expect(second.byId.get(changedId)?.max_output_tokens).toBe(4242);
+    expect(second.byId.has(removedId)).toBe(false);
+    // A set of the same version that this parser did not build (say, read from disk) is not
+    // trusted to hold the worker's cards: everything comes over again.
+    const lookalike = { ...second, byId: new Map(second.byId), cards: [...second.cards] };
+    const third = await parser.parse(Buffer.from(JSON.stringify(doc)), 'u', { known: lookalike });
+    expect(third.cards.some((card) => lookalike.byId.get(card.id) === card)).toBe(false);
+    expect(third.cards).toEqual(first.cards);
   });
 
   it('parses on the calling thread once closed', async () => {
@@ -61,7 +119,7 @@ describe('a worker that never answers', () => {
     const parser = new DocumentParser();
     try {
       // A body this size takes the worker tens of ms; a 1 ms deadline expires first.
-      await expect(parser.parse(fixtureBytes(), 'u', undefined, 1)).rejects.toMatchObject({
+      await expect(parser.parse(fixtureBytes(), 'u', { deadlineMs: 1 })).rejects.toMatchObject({
         name: 'InvalidDocumentError',
         detail: 'parse worker did not answer within 1 ms',
       });

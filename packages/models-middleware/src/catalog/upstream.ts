@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { documentVersion, parseDocument } from '../document.js';
+import { parseDocument } from '../document.js';
 import { InvalidDocumentError } from '../errors.js';
 import type { DocumentParser } from '../parse.js';
 import type { Source, Validators } from '../source.js';
@@ -41,15 +41,20 @@ export async function fetchUpstream(
     return { entry: { ...prev, fetchedAt: now }, notModified: true, bytes: 0 };
   }
   // The same bytes again (a changed ETag, a mirror without validators): keep the built set, so
-  // routers keep their serialised bodies and nothing is parsed. With a copy to serve, parse off
-  // the event loop so requests are not stalled; with none, requests are waiting for this
-  // document, and parsing in place is fastest.
+  // routers keep their serialised bodies and nothing is parsed. With a copy to serve, parse (and
+  // hash, to tell) off the event loop so requests are not stalled; with none, requests are waiting
+  // for this document, and parsing in place is fastest.
+  const bytes = result.body.length;
   const models =
-    prev !== undefined && prev.models.version === documentVersion(result.body)
-      ? prev.models
-      : prev === undefined
-        ? parseDocument(result.body, source.url)
-        : await deps.parser.parse(result.body, source.url, signal, deps.timeoutMs);
+    prev === undefined
+      ? parseDocument(result.body, source.url)
+      : await deps.parser.parse(result.body, source.url, {
+          signal,
+          deadlineMs: deps.timeoutMs,
+          known: prev.models,
+          // Nothing reads the body after this: the worker takes its memory instead of a copy.
+          transfer: true,
+        });
   checkSanity(source.url, models, prev?.models, deps.sanity);
   const entry: CatalogEntry = {
     models,
@@ -58,5 +63,5 @@ export async function fetchUpstream(
     lastModified: result.lastModified,
     fetchedAt: now,
   };
-  return { entry, notModified: false, bytes: result.body.length };
+  return { entry, notModified: false, bytes };
 }

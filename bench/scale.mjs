@@ -1,0 +1,378 @@
+// Figure 9, the scale sweep: the fixture's entries copied under new ids to 1x, 3x and 10x, served
+// by a fake upstream on 127.0.0.1:0 to a router in its own process. Per scale: p99 under 50
+// connections with a refresh every second vs none, the largest event-loop delay during refreshes
+// (measured in the server process), heap and RSS per 1,000 models after GC, and the cold build vs
+// JSON.parse of the same bytes (each in a fresh process).
+//
+//   node bench/scale.mjs            (~2 minutes; BENCH_QUICK=1 for under a minute)
+//   import { scaleFigures } from './scale.mjs'; await scaleFigures({ quick }) -> rows like run.mjs's
+//
+// The same file is the server process (`scale.mjs serve <url>`) and the cold-build process
+// (`scale.mjs cold <json|router> <file>`); both report over IPC.
+import { fork } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { FIXTURE, invoke, loadExpress, median, OPENAI_PATH, PKG_URL, PROVIDER } from './common.mjs';
+
+const HERE = fileURLToPath(import.meta.url);
+const SCALES = [1, 3, 10];
+const CONNECTIONS = 50;
+const MB = 1024 * 1024;
+/** Models the event-loop goal allows to stall for longer: the 1x document gets the tighter bound. */
+const ELD_GOAL_MS = { 1: 20, 3: 50, 10: 50 };
+const P99_GOAL = 1.2;
+/** Per-1,000-models memory within this factor of the 1x figure counts as linear. */
+const LINEAR_WITHIN = 1.25;
+
+const fmtMs = (x) => `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`;
+const fmtMb = (bytes) => `${(bytes / MB).toFixed(2)} MB`;
+const fmtRatio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}` : '—');
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+const gc = globalThis.gc ?? (() => {});
+/** Full GCs until heapUsed stops shrinking, so readings compare retained memory only. */
+function settledMemory() {
+  let last = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 6; i++) {
+    gc();
+    const used = process.memoryUsage().heapUsed;
+    if (used >= last - 16 * 1024) break;
+    last = used;
+  }
+  const { heapUsed, rss } = process.memoryUsage();
+  return { heap: heapUsed, rss };
+}
+
+async function serve(url) {
+  process.on('disconnect', () => process.exit(0));
+  const express = loadExpress();
+  const { createCatalog, modelsRouter } = await import(PKG_URL);
+  const app = express();
+  const before = settledMemory();
+  const catalog = createCatalog({ url, cacheDir: false, snapshot: false });
+  const router = modelsRouter({ provider: PROVIDER, catalog });
+  app.use('/v1', router);
+  const first = await invoke(router, '/models');
+  if (first.status !== 200) throw new Error(`first list answered ${first.status}`);
+  const { models } = catalog.status();
+  const after = settledMemory();
+  const eld = monitorEventLoopDelay({ resolution: 2 });
+  let refresh;
+  const commands = {
+    'eld-start': () => {
+      eld.reset();
+      eld.enable();
+      return true;
+    },
+    'eld-stop': () => {
+      eld.disable();
+      return { max: eld.max / 1e6, p99: eld.percentile(99) / 1e6 };
+    },
+    'refresh-start': () => {
+      const stats = { ok: 0, failed: 0, errors: [] };
+      let inFlight = Promise.resolve();
+      const timer = setInterval(() => {
+        inFlight = catalog.refresh().then((report) => {
+          if (report.ok && !report.notModified) stats.ok++;
+          else if (!report.ok) {
+            stats.failed++;
+            if (stats.errors.length < 3) stats.errors.push(String(report.error));
+          }
+        });
+      }, 1000);
+      refresh = { timer, stats, settle: () => inFlight };
+      return true;
+    },
+    'refresh-stop': async () => {
+      clearInterval(refresh.timer);
+      await refresh.settle();
+      return refresh.stats;
+    },
+    // Read after refreshes: whatever the refresh path keeps alive (a parse worker) is counted.
+    mem: () => settledMemory(),
+  };
+  process.on('message', async ({ id, cmd }) => {
+    const result = await commands[cmd]();
+    process.send({ id, result });
+  });
+  const server = app.listen(0, '127.0.0.1', () => {
+    process.send({ type: 'ready', port: server.address().port, models, before, after });
+  });
+}
+
+async function cold(mode, file) {
+  const bytes = readFileSync(file);
+  let ms;
+  if (mode === 'json') {
+    const t0 = performance.now();
+    JSON.parse(bytes.toString('utf8'));
+    ms = performance.now() - t0;
+  } else {
+    const { createCatalog, modelsRouter } = await import(PKG_URL);
+    const catalog = createCatalog({ url: file, cacheDir: false, snapshot: false });
+    const router = modelsRouter({ provider: PROVIDER, catalog, format: 'openai' });
+    const t0 = performance.now();
+    const res = await invoke(router, '/models');
+    ms = performance.now() - t0;
+    if (res.status !== 200) throw new Error(`first list answered ${res.status}`);
+    await router.close();
+  }
+  process.send({ ms }, () => process.exit(0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Orchestrator
+
+/** The fixture's entries copied under new ids (`<id>-x<copy>`) to `scale` times as many. */
+function scaledDocument(doc, scale) {
+  const out = { ...doc };
+  for (let copy = 1; copy < scale; copy++) {
+    for (const [id, entry] of Object.entries(doc)) {
+      if (id === 'sample_spec') continue;
+      out[`${id}-x${copy}`] = entry;
+    }
+  }
+  return Buffer.from(JSON.stringify(out));
+}
+
+/** Every answer a new document (one extra entry numbered per request), so each refresh parses. */
+function startUpstream(bodies) {
+  let seq = 0;
+  const server = http.createServer((req, res) => {
+    const body = bodies.get(req.url ?? '');
+    if (body === undefined) {
+      res.writeHead(404).end();
+      return;
+    }
+    seq++;
+    const head = Buffer.from(`{"bench-seq-${seq}":{"litellm_provider":"openai","mode":"chat"},`);
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': head.length + body.length - 1,
+    });
+    res.write(head);
+    res.end(body.subarray(1));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      resolve({
+        url: (path) => `http://127.0.0.1:${port}${path}`,
+        close: () => new Promise((done) => server.close(done)),
+      });
+    });
+  });
+}
+
+function startChild(args, children) {
+  const child = fork(HERE, args, {
+    execArgv: ['--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+function firstMessage(child, what) {
+  return new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code, signal) => reject(new Error(`${what} exited (${code ?? signal}) first`)));
+  });
+}
+
+async function startServer(url, children) {
+  const child = startChild(['serve', url], children);
+  const ready = await firstMessage(child, 'scale server');
+  let nextId = 1;
+  const ask = (cmd) =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      const onMessage = (message) => {
+        if (message.id !== id) return;
+        child.off('message', onMessage);
+        resolve(message.result);
+      };
+      child.on('message', onMessage);
+      child.send({ id, cmd });
+    });
+  return { ...ready, ask, stop: () => child.kill('SIGTERM') };
+}
+
+async function coldMs(mode, file, children) {
+  const { ms } = await firstMessage(startChild(['cold', mode, file], children), `cold ${mode}`);
+  return ms;
+}
+
+async function load(port, seconds) {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}${OPENAI_PATH}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+  });
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`load run: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  }
+  return { p99: result.latency.p99, rps: result.requests.average };
+}
+
+/**
+ * Measures the sweep and returns figure-9 rows shaped like bench/run.mjs's
+ * `{ n, figure, measured, reference, ratio, goal, pass }` (pass undefined: informational).
+ */
+export async function scaleFigures({ quick = false, log = () => {} } = {}) {
+  const seconds = quick ? 2 : 6;
+  const coldRuns = quick ? 1 : 5;
+  const rows = [];
+  const row = (figure, measured, reference, ratio, goal, pass) =>
+    rows.push({ n: 9, figure, measured, reference, ratio, goal, pass });
+  const children = new Set();
+  const tmp = mkdtempSync(join(os.tmpdir(), 'models-scale-'));
+  const doc = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+  const bodies = new Map(SCALES.map((scale) => [`/doc-${scale}x.json`, scaledDocument(doc, scale)]));
+  const upstream = await startUpstream(bodies);
+  const perThousand = {};
+  try {
+    for (const scale of SCALES) {
+      const path = `/doc-${scale}x.json`;
+      const file = join(tmp, `doc-${scale}x.json`);
+      writeFileSync(file, bodies.get(path));
+
+      const json = [];
+      const router = [];
+      for (let i = 0; i < coldRuns; i++) {
+        json.push(await coldMs('json', file, children));
+        router.push(await coldMs('router', file, children));
+      }
+
+      const server = await startServer(upstream.url(path), children);
+      const { models } = server;
+      await load(server.port, 1); // warm-up: JIT and sockets, not measured
+      await server.ask('eld-start');
+      const none = await load(server.port, seconds);
+      const eldNone = await server.ask('eld-stop');
+      await server.ask('refresh-start');
+      await sleep(50);
+      await server.ask('eld-start');
+      const refreshed = await load(server.port, seconds);
+      const eldRefresh = await server.ask('eld-stop');
+      const stats = await server.ask('refresh-stop');
+      if (stats.ok === 0) throw new Error(`no refresh succeeded at ${scale}x: ${stats.errors.join('; ')}`);
+      const memRefreshed = await server.ask('mem');
+      server.stop();
+
+      const k = models / 1000;
+      const heap = (server.after.heap - server.before.heap) / k;
+      const rss = (server.after.rss - server.before.rss) / k;
+      perThousand[scale] = { heap, rss };
+      log(
+        `  ${scale}x ${models} models: p99 ${none.p99} -> ${refreshed.p99} ms, max ELD ${eldRefresh.max.toFixed(1)} ms ` +
+          `(${stats.ok} refreshes), heap/1k ${fmtMb(heap)}, RSS/1k ${fmtMb(rss)}`,
+      );
+
+      const label = `${scale}x (${models.toLocaleString('en-US')} models)`;
+      const rP99 = refreshed.p99 / none.p99;
+      row(
+        `${label}: p99, ${CONNECTIONS} connections, refresh every 1 s vs none (${seconds} s each)`,
+        fmtMs(refreshed.p99),
+        fmtMs(none.p99),
+        fmtRatio(rP99),
+        scale === 10 ? `≤ ${P99_GOAL}` : undefined,
+        scale === 10 ? rP99 <= P99_GOAL : undefined,
+      );
+      const eldGoal = ELD_GOAL_MS[scale];
+      row(
+        `${label}: max event-loop delay during refreshes vs none (${stats.ok} refreshes)`,
+        fmtMs(eldRefresh.max),
+        fmtMs(eldNone.max),
+        fmtRatio(eldRefresh.max / eldNone.max),
+        `≤ ${eldGoal} ms`,
+        eldRefresh.max <= eldGoal,
+      );
+      // Per 1,000 models including the fixed cost of a router (code, views), which weighs most
+      // at 1x; linearity is judged on the slope: what 1,000 more models cost from one scale to the
+      // next, against the slope from 1x to 3x.
+      row(
+        `${label}: heap / RSS per 1,000 models after GC (all retained, fixed cost included)`,
+        `${fmtMb(heap)} / ${fmtMb(rss)}`,
+        '—',
+        '—',
+        undefined,
+        undefined,
+      );
+      perThousand[scale].abs = { heap: server.after.heap - server.before.heap, models };
+      const prev = SCALES[SCALES.indexOf(scale) - 1];
+      if (prev !== undefined) {
+        const a = perThousand[prev].abs;
+        const slope = ((server.after.heap - server.before.heap - a.heap) / (models - a.models)) * 1000;
+        perThousand[scale].slope = slope;
+        const ref = perThousand[3].slope ?? slope;
+        const linear = slope <= ref * LINEAR_WITHIN && slope >= ref / LINEAR_WITHIN;
+        row(
+          `${label}: heap per 1,000 more models, ${prev}x to ${scale}x, vs 1x to 3x`,
+          fmtMb(slope),
+          fmtMb(ref),
+          fmtRatio(slope / ref),
+          scale === 3 ? undefined : `linear (±${Math.round((LINEAR_WITHIN - 1) * 100)}%)`,
+          scale === 3 ? undefined : linear,
+        );
+      }
+      row(
+        `${label}: RSS after the refresh run vs after the first list`,
+        fmtMb(memRefreshed.rss - server.before.rss),
+        fmtMb(server.after.rss - server.before.rss),
+        fmtRatio((memRefreshed.rss - server.before.rss) / (server.after.rss - server.before.rss)),
+        undefined,
+        undefined,
+      );
+      const rCold = median(router) / median(json);
+      row(
+        `${label}: cold build, bytes to first list body (median of ${coldRuns}) vs JSON.parse`,
+        fmtMs(median(router)),
+        fmtMs(median(json)),
+        fmtRatio(rCold),
+        scale === 1 ? '≤ 2' : undefined,
+        scale === 1 ? rCold <= 2 : undefined,
+      );
+    }
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    await upstream.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry
+
+// Imported (by run.mjs), this file does nothing until scaleFigures() is called.
+const [mode, ...args] = process.argv[1] === HERE ? process.argv.slice(2) : [];
+if (mode === 'serve') await serve(args[0]);
+else if (mode === 'cold') await cold(args[0], args[1]);
+else if (process.argv[1] === HERE) {
+  const started = performance.now();
+  const rows = await scaleFigures({
+    quick: process.env.BENCH_QUICK === '1',
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
+  const table = [
+    '| # | figure | measured | reference | ratio | goal | result |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.n} | ${r.figure} | ${r.measured} | ${r.reference} | ${r.ratio} | ${r.goal ?? ''} | ${
+          r.pass === undefined ? 'info' : r.pass ? 'PASS' : 'MISS'
+        } |`,
+    ),
+  ];
+  process.stdout.write(`\n${table.join('\n')}\n\n(${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+}
