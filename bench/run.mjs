@@ -56,7 +56,7 @@ const RATE_SECONDS = QUICK ? 2 : 5;
 /** Fixed request rate of the informational latency run (open-loop, unlike the saturating one). */
 const FIXED_RATE = 1000;
 /** Budget of the "million requests" run; fewer requests when a million would take longer. */
-const MEMORY_SECONDS = QUICK ? 4 : 30;
+const MEMORY_SECONDS = QUICK ? 4 : 20;
 const JOINED_CLIENTS = 200;
 const MB = 1024 * 1024;
 
@@ -250,6 +250,16 @@ async function capture(server, path, headers, status) {
       pairs.push([res.rawHeaders[i], res.rawHeaders[i + 1]]);
   }
   return { status: res.status, headers: pairs, body: res.body };
+}
+
+/** The distinct sets of header names among the shapes, each with the shapes that sent it. */
+function headerSets(shapes) {
+  const sets = new Map();
+  for (const s of shapes) {
+    const names = s.answer.headers.map(([n]) => n.toLowerCase()).join(', ');
+    sets.set(names, [...(sets.get(names) ?? []), s.name]);
+  }
+  return [...sets].map(([names, who]) => `${names} (${who.join(', ')})`).join('; ');
 }
 
 /** One autocannon run from this process. `collect` keeps every latency (ms, sub-ms precision). */
@@ -1101,7 +1111,7 @@ async function main() {
   const busy = Math.max(busyAtStart ?? 0, busyAtEnd ?? 0);
   const notes = [
     `Figures 1 and 2: median of ${ROUNDS} interleaved ${DURATION} s rounds (the filtered and rules rows: ${SIDE_DURATION} s), spread (min–max) in brackets; the ratio's spread is that of the per-round ratios a/b. Server CPU per answer (process.cpuUsage() around each run) is less sensitive to other load than req/s. The demo's request log goes to /dev/null.`,
-    `Headers the ceiling replays (besides Date, Connection, Keep-Alive, which Node adds to both): ${selected.map((x) => `${x.name}: ${summary[x.name].headers}`).join('; ')}.`,
+    `Headers the ceiling replays with (a)'s values (besides Date, Connection, Keep-Alive, which Node adds to both): ${headerSets(selected)}; values in results/latest.json.`,
     `CPU in use by other processes: ${fmtCores(busyAtStart)} before, ${fmtCores(busyAtEnd)} after the run (of ${os.cpus().length}).${busy > 0.25 ? ' Other processes competed for the cores: absolute figures are low and ratios noisier than usual.' : ''}`,
     `Total time ${((Date.now() - startedAt) / 1000).toFixed(0)} s (${sectionTimes.join(', ')}). (a) modelsRouter in a bare Express app or the demo (apps/proxy), (b) Express route replaying (a)'s status, headers and bytes, precomputed, (c) Express route filtering the parsed document and calling res.json() per request.`,
     `Refresh runs: ${Object.entries(refreshStats)
