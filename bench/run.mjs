@@ -721,6 +721,9 @@ async function main() {
   if (SHAPES !== undefined) {
     // A partial run (BENCH_SHAPES): figures 1 and 2 only.
     log(`\n${markdownTable()}\n`);
+    // Stopped, not killed, so a profiled server writes its profile.
+    await Promise.all([router, demo, demoWarn, naive, ceiling].map((server) => server.stop()));
+    await upstream.close();
     return;
   }
   const openaiRps = summary['bare.openai'].a.median;
