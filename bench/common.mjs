@@ -39,6 +39,10 @@ export const JSON_TYPE = 'application/json; charset=utf-8';
 export const ANTHROPIC_HEADERS = Object.freeze({ 'anthropic-version': '2023-06-01' });
 export const OPENAI_PATH = '/v1/models';
 export const ANTHROPIC_PATH = '/v1/models?limit=1000';
+/** How the Codex CLI asks (`GET <model_catalog_url>?client_version=...`): the router's `auto` format answers in Codex's dialect. */
+export const CODEX_QUERY = '?client_version=0.171.0';
+/** Where the demo (apps/proxy) mounts its two plugins' routers, as in its default config. */
+export const DEMO_MOUNTS = Object.freeze({ codex: '/codex/v1', claude_api: '/claude/v1' });
 /** The OpenAI list under two filters (figure 1). */
 export const FILTERED_PATH = '/v1/models?supports=vision&min_context=100000';
 /** Where the router under `RULES` is mounted, beside the plain one (figure 1). */
@@ -110,6 +114,58 @@ export const RULES = Object.freeze({
     small: 'o4-mini',
   },
 });
+
+/**
+ * A Codex models cache (`$CODEX_HOME/models_cache.json`, the Codex dialect's source), the size of a
+ * real one: a few hundred KB, because every entry carries its instructions. The entries are made
+ * up (Codex's prompts do not belong in this repository) but shaped like Codex's `ModelInfo`; the
+ * slugs are in LiteLLM, so the router fills their context window and input modalities from it.
+ */
+export const CODEX_SLUGS = Object.freeze([
+  'gpt-5.2-codex',
+  'gpt-5.1-codex-max',
+  'gpt-5.1-codex',
+  'gpt-5.1-codex-mini',
+  'gpt-5-codex',
+  'gpt-5.2',
+  'gpt-5.1',
+  'gpt-5',
+]);
+export function codexCacheText() {
+  // 24 KB of instructions per entry, with the newlines and quotes a real prompt has to escape.
+  const paragraph =
+    'You are a coding agent running in a terminal. Keep "answers" short; prefer `apply_patch`.\n';
+  const instructions = paragraph.repeat(Math.ceil(24_576 / paragraph.length));
+  const models = CODEX_SLUGS.map((slug, i) => ({
+    slug,
+    display_name: slug,
+    description: `Bench model ${slug}.`,
+    default_reasoning_level: 'medium',
+    supported_reasoning_levels: [
+      { effort: 'low', description: 'Fast responses with lighter reasoning' },
+      { effort: 'medium', description: 'Balances speed and reasoning depth' },
+      { effort: 'high', description: 'Greater reasoning depth for complex problems' },
+    ],
+    shell_type: 'shell_command',
+    visibility: 'list',
+    supported_in_api: true,
+    priority: i,
+    upgrade: null,
+    base_instructions: `${slug}\n${instructions}`,
+    supports_reasoning_summaries: true,
+    support_verbosity: true,
+    default_verbosity: 'low',
+    apply_patch_tool_type: 'freeform',
+    truncation_policy: { mode: 'tokens', limit: 10000 },
+    supports_parallel_tool_calls: true,
+    experimental_supported_tools: [],
+  }));
+  return JSON.stringify(
+    { fetched_at: '2026-12-01T00:00:00Z', etag: 'W/"bench"', client_version: '0.171.0', models },
+    null,
+    2,
+  );
+}
 
 /**
  * Calls a `(req, res, next)` middleware without a socket and resolves with what it sent. Enough

@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import {
   ANTHROPIC_HEADERS,
-  ANTHROPIC_PATH,
+  CODEX_QUERY,
+  codexCacheText,
+  DEMO_MOUNTS,
   expressVersion,
   FILTERED_PATH,
   FIXTURE,
@@ -23,14 +25,28 @@ import {
   RULES_PATH,
 } from './common.mjs';
 import { MEMBERS as FLEET_MEMBERS, fleetFigures, redisAvailable } from './fleet.mjs';
+import { scaleFigures } from './scale.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS_DIR = join(HERE, 'results');
 const QUICK = process.env.BENCH_QUICK === '1';
-/** Seconds per throughput run. */
-const DURATION = Number(process.env.BENCH_DURATION ?? (QUICK ? 1 : 5));
-/** Throughput runs of each server, interleaved; the best counts (the machine is noisy). */
-const ROUNDS = QUICK ? 1 : 2;
+/** Seconds per throughput round. */
+const DURATION = Number(process.env.BENCH_DURATION ?? (QUICK ? 1 : 4));
+/** Seconds per round of the two rows beside the dialects (filtered list, 50 rules). */
+const SIDE_DURATION = QUICK ? 1 : 3;
+/** Throughput rounds of each server per request shape, interleaved; the median counts. */
+const ROUNDS = QUICK ? 1 : 3;
+/** Rounds of the naive route, which is far from its goal. */
+const NAIVE_ROUNDS = QUICK ? 1 : 2;
+/** Warm-up run of each server before a shape's rounds. */
+const WARM_SECONDS = QUICK ? 0.25 : 0.5;
+/** `BENCH_SHAPES=<regex>`: only the matching request shapes (e.g. `demo\.`), figures 1 and 2 only. */
+const SHAPES = process.env.BENCH_SHAPES ? new RegExp(process.env.BENCH_SHAPES) : undefined;
+/**
+ * `BENCH_PROFILE=<regex>`: the servers whose kind matches (`router`, `demo`, `ceiling`, ...) run
+ * under `node --cpu-prof`; their profiles land in bench/results/profiles when they stop.
+ */
+const PROFILE = process.env.BENCH_PROFILE ? new RegExp(process.env.BENCH_PROFILE) : undefined;
 const CONNECTIONS = 50;
 const COLD_RUNS = QUICK ? 3 : 7;
 const RESTART_RUNS = QUICK ? 3 : 7;
@@ -41,7 +57,7 @@ const RATE_SECONDS = QUICK ? 2 : 5;
 /** Fixed request rate of the informational latency run (open-loop, unlike the saturating one). */
 const FIXED_RATE = 1000;
 /** Budget of the "million requests" run; fewer requests when a million would take longer. */
-const MEMORY_SECONDS = QUICK ? 4 : 30;
+const MEMORY_SECONDS = QUICK ? 4 : 20;
 const JOINED_CLIENTS = 200;
 const MB = 1024 * 1024;
 
@@ -77,9 +93,9 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 setTimeout(() => {
-  process.stderr.write('bench: still running after 10 minutes, giving up\n');
+  process.stderr.write('bench: still running after 15 minutes, giving up\n');
   process.exit(1);
-}, 10 * 60_000).unref();
+}, 15 * 60_000).unref();
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -149,11 +165,14 @@ function startUpstream(body) {
 }
 
 /** Forks a server under test (server.mjs) and waits for it to listen. */
-async function startServer(kind, config = {}) {
+async function startServer(kind, config = {}, { env = process.env, stdout = 'inherit' } = {}) {
+  const execArgv = ['--expose-gc'];
+  if (PROFILE?.test(kind)) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(RESULTS_DIR, 'profiles')}`);
   const child = track(
     fork(join(HERE, 'server.mjs'), [kind, JSON.stringify(config)], {
-      execArgv: ['--expose-gc'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv,
+      env,
+      stdio: ['ignore', stdout, 'inherit', 'ipc'],
     }),
   );
   const pending = new Map();
@@ -201,13 +220,47 @@ function httpGet(port, path, headers = {}) {
       const chunks = [];
       res.on('data', (chunk) => chunks.push(chunk));
       res.on('end', () =>
-        resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
+        resolve({
+          status: res.statusCode,
+          headers: res.headers,
+          rawHeaders: res.rawHeaders,
+          body: Buffer.concat(chunks),
+        }),
       );
       res.on('error', reject);
     });
     req.on('error', reject);
     req.setTimeout(15_000, () => req.destroy(new Error(`GET ${path} timed out`)));
   });
+}
+
+/** Headers Node adds to every answer by itself (and to the ceiling's alike): not replayed. */
+const NODE_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
+
+/**
+ * One real answer, as the ceiling will replay it: status, the headers as sent (names as written,
+ * in order, from rawHeaders) and the bytes.
+ */
+async function capture(server, path, headers, status) {
+  const res = await httpGet(server.port, path, headers);
+  if (res.status !== status)
+    throw new Error(`${server.kind} ${path} answered ${res.status}, expected ${status}`);
+  const pairs = [];
+  for (let i = 0; i < res.rawHeaders.length; i += 2) {
+    if (!NODE_HEADERS.has(res.rawHeaders[i].toLowerCase()))
+      pairs.push([res.rawHeaders[i], res.rawHeaders[i + 1]]);
+  }
+  return { status: res.status, headers: pairs, body: res.body };
+}
+
+/** The distinct sets of header names among the shapes, each with the shapes that sent it. */
+function headerSets(shapes) {
+  const sets = new Map();
+  for (const s of shapes) {
+    const names = s.answer.headers.map(([n]) => n.toLowerCase()).join(', ');
+    sets.set(names, [...(sets.get(names) ?? []), s.name]);
+  }
+  return [...sets].map(([names, who]) => `${names} (${who.join(', ')})`).join('; ');
 }
 
 /** One autocannon run from this process. `collect` keeps every latency (ms, sub-ms precision). */
@@ -387,13 +440,19 @@ async function main() {
     `- ${new Date().toISOString()}, Node ${process.version}, ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${os.platform()} ${os.arch()}, ${fmtMb(os.totalmem())} RAM`,
     `- Express ${expressVersion()}, autocannon ${autocannonVersion()}, fixture ${FIXTURE.split('/').at(-1)} (${fmtMb(fixture.length)})`,
     `- CPU in use by other processes just before the run: ${busyAtStart === undefined ? 'unknown' : `${busyAtStart.toFixed(2)} of ${cpus.length} cores`}`,
-    `- ${CONNECTIONS} connections, ${DURATION} s runs interleaved a, b, c, 304, a, ...; best of ${ROUNDS + 1} for (a), (b) and 304, of ${ROUNDS} for (c)${QUICK ? ' (BENCH_QUICK)' : ''}`,
+    `- ${CONNECTIONS} connections, ${DURATION} s rounds interleaved per request shape (a, b, a, b, ...); median of ${ROUNDS} with the spread (min–max), ${NAIVE_ROUNDS} for (c)${QUICK ? ' (BENCH_QUICK)' : ''}`,
     `- provider \`${PROVIDER}\`; each server in its own child process, load generator and fake upstream in the parent`,
   ];
   for (const line of header) log(line);
   log();
 
   const upstream = await startUpstream(fixture);
+  // Codex's models cache, the Codex dialect's source: the bare router is given its path, the demo
+  // finds it where Codex keeps it ($CODEX_HOME/models_cache.json).
+  const codexHome = join(tmp, 'codex-home');
+  mkdirSync(codexHome);
+  const codexCacheFile = join(codexHome, 'models_cache.json');
+  writeFileSync(codexCacheFile, codexCacheText());
 
   // --- Servers under test -------------------------------------------------------------------
   log('Starting servers...');
@@ -401,119 +460,274 @@ async function main() {
   const router = await startServer('router', {
     url: upstream.url('/doc.json'),
     cacheDir: join(tmp, 'router-cache'),
+    codexCacheFile,
   });
+  // The demo writes its request log to stdout: /dev/null here ('ignore'), never the terminal.
+  const demoOptions = { env: { ...process.env, CODEX_HOME: codexHome }, stdout: 'ignore' };
+  const demo = await startServer(
+    'demo',
+    { url: upstream.url('/demo.json'), cacheDir: join(tmp, 'demo-cache') },
+    demoOptions,
+  );
+  // The same demo at log level warn (no per-request line), to size the access log's share.
+  const demoWarn = await startServer(
+    'demo',
+    { url: upstream.url('/demo-warn.json'), cacheDir: join(tmp, 'demo-warn-cache'), logLevel: 'warn' },
+    demoOptions,
+  );
   const naive = await startServer('naive', { fixture: FIXTURE });
   const ceiling = await startServer('ceiling');
+  demo.kind = `demo/${demo.info.logLevel}`;
+  demoWarn.kind = `demo/${demoWarn.info.logLevel}`;
 
-  const routerOpenai = await httpGet(router.port, OPENAI_PATH);
-  const routerAnthropic = await httpGet(router.port, ANTHROPIC_PATH, ANTHROPIC_HEADERS);
-  const routerFiltered = await httpGet(router.port, FILTERED_PATH);
-  const routerRules = await httpGet(router.port, RULES_PATH);
-  for (const [name, res] of [
-    ['openai', routerOpenai],
-    ['anthropic', routerAnthropic],
-    ['filtered', routerFiltered],
-    ['rules', routerRules],
-  ]) {
-    if (res.status !== 200) throw new Error(`router ${name} list answered ${res.status}`);
-  }
-  await ceiling.call('bodies', {
-    openai: routerOpenai.body.toString('base64'),
-    anthropic: routerAnthropic.body.toString('base64'),
-    filtered: routerFiltered.body.toString('base64'),
-    rules: routerRules.body.toString('base64'),
-  });
-  const formats = {
-    openai: { path: OPENAI_PATH, headers: {}, body: routerOpenai },
-    anthropic: { path: ANTHROPIC_PATH, headers: { ...ANTHROPIC_HEADERS }, body: routerAnthropic },
-    // No naive route for these two: they are measured against the ceiling only.
-    filtered: { path: FILTERED_PATH, headers: {}, body: routerFiltered, naive: false },
-    rules: { path: RULES_PATH, headers: {}, body: routerRules, naive: false },
-  };
   const ruleCount = Object.values(RULES).reduce(
     (n, value) => n + (Array.isArray(value) ? value.length : Object.keys(value).length),
     0,
   );
-  // Same bytes and type from the ceiling; the naive route lists the same models.
-  for (const [name, f] of Object.entries(formats)) {
-    const top = await httpGet(ceiling.port, f.path, f.headers);
-    if (!top.body.equals(f.body.body) || top.headers['content-type'] !== f.body.headers['content-type']) {
-      throw new Error(`ceiling ${name} body differs from the router's`);
+  // Every request shape of figures 1 and 2: what (a) is asked, in which app. The ceiling (b) is
+  // handed each shape's real answer from (a), status, headers and bytes, before anything is timed.
+  const apps = [
+    { app: 'bare', server: router, openai: '/v1', anthropic: '/v1' },
+    { app: 'demo', server: demo, openai: DEMO_MOUNTS.codex, anthropic: DEMO_MOUNTS.claude_api },
+  ];
+  const shapes = [];
+  for (const { app, server, openai, anthropic } of apps) {
+    const lists = [
+      { dialect: 'openai', label: 'OpenAI list', path: `${openai}/models`, headers: {} },
+      {
+        dialect: 'anthropic',
+        label: 'Anthropic list, limit=1000',
+        path: `${anthropic}/models?limit=1000`,
+        headers: { ...ANTHROPIC_HEADERS },
+      },
+      {
+        dialect: 'codex',
+        label: `Codex list (${CODEX_QUERY.slice(1)})`,
+        path: `${openai}/models${CODEX_QUERY}`,
+        headers: {},
+      },
+    ];
+    for (const list of lists) {
+      const answer = await capture(server, list.path, list.headers, 200);
+      const s = { ...list, app, server, name: `${app}.${list.dialect}`, status: 200, answer };
+      if (app === 'bare' && list.dialect !== 'codex') s.naive = naive;
+      if (app === 'demo' && list.dialect === 'openai') s.warn = demoWarn;
+      shapes.push(s);
+      const models = JSON.parse(answer.body.toString())[list.dialect === 'codex' ? 'models' : 'data'];
+      log(`  ${s.name}: ${models.length} models, ${(answer.body.length / 1024).toFixed(1)} KB body`);
+      if (list.dialect !== 'codex') {
+        // The first listed id a route parameter can carry (no `/`).
+        const id = models.map((m) => m.id).find((x) => !x.includes('/'));
+        const base = list.path.split('?')[0];
+        const path = `${base}/${encodeURIComponent(id)}`;
+        const label = `${list.dialect === 'openai' ? 'OpenAI' : 'Anthropic'} retrieve (${id})`;
+        shapes.push({
+          dialect: list.dialect,
+          label,
+          path,
+          headers: list.headers,
+          app,
+          server,
+          name: `${app}.${list.dialect}.retrieve`,
+          status: 200,
+          answer: await capture(server, path, list.headers, 200),
+        });
+      }
+      const conditional = {
+        ...list.headers,
+        'if-none-match': answer.headers.find(([n]) => n.toLowerCase() === 'etag')[1],
+      };
+      shapes.push({
+        dialect: list.dialect,
+        label: `${list.label}: 304 to a matching If-None-Match`,
+        path: list.path,
+        headers: conditional,
+        app,
+        server,
+        name: `${app}.${list.dialect}.304`,
+        status: 304,
+        answer: await capture(server, list.path, conditional, 304),
+      });
     }
-    if (f.naive === false) {
-      const n = JSON.parse(f.body.body.toString()).data.length;
-      log(`  ${name}: router ${n} models, ${(f.body.body.length / 1024).toFixed(1)} KB body`);
-      continue;
+  }
+  for (const [name, path, label] of [
+    ['filtered', FILTERED_PATH, `OpenAI list, ${FILTERED_PATH.slice(FILTERED_PATH.indexOf('?'))}`],
+    ['rules', RULES_PATH, `OpenAI list under ${ruleCount} rules (include/exclude/overrides/extra/aliases)`],
+  ]) {
+    const answer = await capture(router, path, {}, 200);
+    const n = JSON.parse(answer.body.toString()).data.length;
+    log(`  bare.${name}: ${n} models, ${(answer.body.length / 1024).toFixed(1)} KB body`);
+    shapes.push({
+      dialect: 'openai',
+      label,
+      path,
+      headers: {},
+      app: 'bare',
+      server: router,
+      name: `bare.${name}`,
+      status: 200,
+      answer,
+      duration: SIDE_DURATION,
+      goal: 0.9,
+    });
+  }
+  const selected = SHAPES === undefined ? shapes : shapes.filter((s) => SHAPES.test(s.name));
+  await ceiling.call(
+    'answers',
+    shapes.map((s) => ({
+      url: s.path,
+      requestHeaders: s.headers,
+      status: s.answer.status,
+      headers: s.answer.headers,
+      body: s.answer.body.toString('base64'),
+    })),
+  );
+  // The ceiling must answer byte for byte what (a) answered: status, every header, the body.
+  for (const s of shapes) {
+    const top = await capture(ceiling, s.path, s.headers, s.status);
+    const same = (x) => JSON.stringify(x.headers.map(([n, v]) => [n.toLowerCase(), v]).sort());
+    if (!top.body.equals(s.answer.body) || same(top) !== same(s.answer)) {
+      throw new Error(
+        `ceiling ${s.name} differs from the server's answer:\n  ${same(s.answer)}\n  ${same(top)}`,
+      );
     }
-    const naiveRes = await httpGet(naive.port, f.path, f.headers);
+  }
+  // The naive route lists the same models as the router.
+  for (const s of shapes.filter((x) => x.naive !== undefined)) {
+    const naiveRes = await httpGet(naive.port, s.path, s.headers);
     const ids = (buf) => JSON.parse(buf.toString()).data.map((m) => m.id);
-    const a = ids(f.body.body);
+    const a = ids(s.answer.body);
     const c = ids(naiveRes.body);
     const sameSet = a.length === c.length && new Set([...a, ...c]).size === a.length;
-    log(
-      `  ${name}: router ${a.length} models, ${(f.body.body.length / 1024).toFixed(1)} KB body; naive ${c.length} models (${sameSet ? 'same ids' : 'DIFFERENT ids'})`,
-    );
-    if (!sameSet) warn(`naive ${name} list differs from the router's (${c.length} vs ${a.length} models)`);
+    if (!sameSet) warn(`naive ${s.name} list differs from the router's (${c.length} vs ${a.length} models)`);
   }
-  const etag = routerOpenai.headers.etag;
+  const sentHeaders = (s) =>
+    s.answer.headers
+      .filter(([n]) => n.toLowerCase() !== 'content-length')
+      .map(([n, v]) => `${n.toLowerCase()}: ${v}`)
+      .join(', ');
+  log(`  headers replayed by the ceiling, e.g. ${shapes[0].name}: ${sentHeaders(shapes[0])}`);
+  section('start');
 
   // --- 1 & 2: warm throughput ---------------------------------------------------------------
-  const best = {};
-  const cpuPerRequest = {};
-  // [label, server, extra headers, expected status, runs]: (a), (b) and the 304 runs decide goals
-  // near 1.0, so they get an extra round; (c) is far from its goal.
-  const plan = {
-    openai: [
-      ['a', router, {}, 200, ROUNDS + 1],
-      ['b', ceiling, {}, 200, ROUNDS + 1],
-      ['c', naive, {}, 200, ROUNDS],
-      ['304', router, { 'if-none-match': etag }, 304, ROUNDS + 1],
-    ],
-    anthropic: [
-      ['a', router, {}, 200, ROUNDS + 1],
-      ['b', ceiling, {}, 200, ROUNDS + 1],
-      ['c', naive, {}, 200, ROUNDS],
-    ],
-    filtered: [
-      ['a', router, {}, 200, ROUNDS + 1],
-      ['b', ceiling, {}, 200, ROUNDS + 1],
-    ],
-    rules: [
-      ['a', router, {}, 200, ROUNDS + 1],
-      ['b', ceiling, {}, 200, ROUNDS + 1],
-    ],
-  };
-  for (const [name, runs] of Object.entries(plan)) {
-    const f = formats[name];
-    const what =
-      name === 'filtered'
-        ? 'OpenAI list, filtered'
-        : name === 'rules'
-          ? `OpenAI list under ${ruleCount} rules`
-          : `${name} format`;
-    log(`\n1${name === 'openai' ? '+2' : ''}. Warm list throughput, ${what} (${f.path})`);
-    for (const [, server, extra] of runs) {
-      await load({ port: server.port, path: f.path, headers: { ...f.headers, ...extra }, duration: 1 });
+  // Per shape: a short warm-up of each server, then ROUNDS rounds of (a), (w), (b), (c), each
+  // server's run followed by the next's. Medians count; min and max are the spread.
+  const runs = {};
+  for (const s of selected) {
+    log(
+      `\n${s.status === 304 ? 2 : 1}. ${s.app} ${s.label} (${s.path}${s.headers['anthropic-version'] ? ', anthropic-version' : ''})`,
+    );
+    const contenders = [
+      ['a', s.server],
+      ...(s.warn ? [['w', s.warn]] : []),
+      ['b', ceiling],
+      ...(s.naive ? [['c', s.naive]] : []),
+    ];
+    for (const [, server] of contenders) {
+      await load({ port: server.port, path: s.path, headers: s.headers, duration: WARM_SECONDS });
     }
-    for (let round = 1; round <= ROUNDS + 1; round++) {
-      for (const [label, server, extra, status, rounds] of runs) {
-        if (round > rounds) continue;
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const [label, server] of contenders) {
+        // The naive route is far from its goal: fewer rounds.
+        if (label === 'c' && round > NAIVE_ROUNDS) continue;
         const cpu0 = await server.call('cpu');
-        const run = await load({ port: server.port, path: f.path, headers: { ...f.headers, ...extra } });
+        const run = await load({
+          port: server.port,
+          path: s.path,
+          headers: s.headers,
+          duration: s.duration ?? DURATION,
+        });
         const cpu1 = await server.call('cpu');
-        checkRun(`${name} ${label} round ${round}`, run, status);
-        const key = `${name}.${label}`;
-        best[key] = Math.max(best[key] ?? 0, run.rps);
+        checkRun(`${s.name} ${label} round ${round}`, run, s.status);
         // Server CPU per answer: steadier than req/s when other processes compete for the cores.
         const cpuUs = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / run.total;
-        cpuPerRequest[key] = Math.min(cpuPerRequest[key] ?? Number.POSITIVE_INFINITY, cpuUs);
+        const key = `${s.name}.${label}`;
+        runs[key] ??= { rps: [], cpu: [] };
+        const r = runs[key];
+        r.rps.push(run.rps);
+        r.cpu.push(cpuUs);
         log(
-          `  round ${round} ${label.padEnd(3)} ${server.kind.padEnd(7)} ${fmtRps(run.rps).padStart(12)}, server CPU ${cpuUs.toFixed(0)} µs/answer`,
+          `  round ${round} ${label} ${server.kind.padEnd(10)} ${fmtRps(run.rps).padStart(12)}, server CPU ${cpuUs.toFixed(0)} µs/answer`,
         );
       }
     }
   }
   section('throughput');
+  const stat = (key, field = 'rps') => {
+    const values = runs[key]?.[field];
+    if (values === undefined) return undefined;
+    return { median: median(values), min: Math.min(...values), max: Math.max(...values), values };
+  };
+  const spread = (x, f) => (x.values.length > 1 ? ` (${f(x.min)}–${f(x.max)})` : '');
+  const rpsCell = (x) => `${fmtRps(x.median)}${spread(x, (v) => Math.round(v).toLocaleString('en-US'))}`;
+  const summary = {};
+  for (const s of selected) {
+    const a = stat(`${s.name}.a`);
+    const b = stat(`${s.name}.b`);
+    const goal = s.goal ?? 0.95;
+    // Per-round ratios (a_i / b_i of the same round) give the spread of the ratio.
+    const ratios = a.values.map((v, i) => v / b.values[i]);
+    const ratio = a.median / b.median;
+    const cpuA = stat(`${s.name}.a`, 'cpu');
+    const cpuB = stat(`${s.name}.b`, 'cpu');
+    summary[s.name] = { path: s.path, a, b, ratio, ratios, cpuA, cpuB, headers: sentHeaders(s) };
+    const who = s.app === 'bare' ? 'bare app' : `demo (log ${demo.info.logLevel})`;
+    row(
+      s.status === 304 ? 2 : 1,
+      `${who}, ${s.label}: (a) vs ceiling (b)`,
+      rpsCell(a),
+      rpsCell(b),
+      `${fmtRatio(ratio)} (${fmtRatio(Math.min(...ratios))}–${fmtRatio(Math.max(...ratios))})`,
+      `≥ ${goal.toFixed(2)}`,
+      ratio >= goal,
+    );
+    row(
+      s.status === 304 ? 2 : 1,
+      `${who}, ${s.label}: server CPU per answer, (a) vs (b) (ratio b/a)`,
+      `${fmtUs(cpuA.median)}${spread(cpuA, (v) => v.toFixed(0))}`,
+      `${fmtUs(cpuB.median)}${spread(cpuB, (v) => v.toFixed(0))}`,
+      fmtRatio(cpuB.median / cpuA.median),
+      undefined,
+      undefined,
+    );
+    const w = stat(`${s.name}.w`);
+    if (w !== undefined) {
+      const cpuW = stat(`${s.name}.w`, 'cpu');
+      summary[s.name].w = w;
+      summary[s.name].cpuW = cpuW;
+      row(
+        1,
+        `demo at log level ${demoWarn.info.logLevel} (no request log), ${s.label}: (w) vs ceiling (b); CPU per answer`,
+        `${rpsCell(w)}; ${fmtUs(cpuW.median)}`,
+        `${rpsCell(b)}; ${fmtUs(cpuB.median)}`,
+        fmtRatio(w.median / b.median),
+        undefined,
+        undefined,
+      );
+    }
+    const c = stat(`${s.name}.c`);
+    if (c !== undefined) {
+      summary[s.name].c = c;
+      row(
+        1,
+        `bare app, ${s.label}: (a) vs naive (c)`,
+        rpsCell(a),
+        rpsCell(c),
+        fmtRatio(a.median / c.median),
+        '≥ 2.0',
+        a.median / c.median >= 2,
+      );
+    }
+  }
+  if (SHAPES !== undefined) {
+    // A partial run (BENCH_SHAPES): figures 1 and 2 only.
+    log(`\n${markdownTable()}\n`);
+    // Stopped, not killed, so a profiled server writes its profile.
+    await Promise.all([router, demo, demoWarn, naive, ceiling].map((server) => server.stop()));
+    await upstream.close();
+    return;
+  }
+  const openaiRps = summary['bare.openai'].a.median;
 
   // --- 6: memory ----------------------------------------------------------------------------
   log('\n6. Memory');
@@ -521,10 +735,10 @@ async function main() {
   log(
     `  heap: ${fmtMb(router.info.heapBefore)} after imports, ${fmtMb(router.info.heapAfter)} with a warm catalog and router (source ${router.info.source})`,
   );
-  const fullMillionSeconds = 1_000_000 / best['openai.a'];
+  const fullMillionSeconds = 1_000_000 / openaiRps;
   const amount = Math.min(
     1_000_000,
-    Math.max(20_000, Math.floor((best['openai.a'] * MEMORY_SECONDS) / 20_000) * 20_000),
+    Math.max(20_000, Math.floor((openaiRps * MEMORY_SECONDS) / 20_000) * 20_000),
   );
   // Read after full GCs, so a young generation that happens to be large does not look like growth.
   const mem0 = await router.call('mem', { settle: true });
@@ -606,7 +820,7 @@ async function main() {
   const routerStatus = await router.call('status');
   section('refresh');
 
-  await Promise.all([router.stop(), naive.stop(), ceiling.stop()]);
+  await Promise.all([router.stop(), demo.stop(), demoWarn.stop(), naive.stop(), ceiling.stop()]);
 
   // --- 3: cold build ------------------------------------------------------------------------
   log('\n3. Cold build (fresh process per run)');
@@ -635,7 +849,7 @@ async function main() {
   log('\n4. Restart with a warm disk cache and no network');
   const restartCache = join(tmp, 'restart-cache');
   const bodyFile = join(tmp, 'body.json');
-  writeFileSync(bodyFile, routerOpenai.body);
+  writeFileSync(bodyFile, shapes.find((x) => x.name === 'bare.openai').answer.body);
   // The disk record is keyed by URL: fill it from a live upstream, then close that upstream so
   // the same URL is a dead port for every timed start.
   const fillUpstream = await startUpstream(fixture);
@@ -703,59 +917,6 @@ async function main() {
   section('joined');
 
   // --- Table --------------------------------------------------------------------------------
-  const LABELS = {
-    openai: 'OpenAI list',
-    anthropic: 'Anthropic list, limit=1000',
-    filtered: `OpenAI list, ${FILTERED_PATH.slice(FILTERED_PATH.indexOf('?'))}`,
-    rules: `OpenAI list under ${ruleCount} rules (include/exclude/overrides/extra/aliases)`,
-  };
-  for (const name of ['openai', 'anthropic', 'filtered', 'rules']) {
-    const a = best[`${name}.a`];
-    const b = best[`${name}.b`];
-    const c = best[`${name}.c`];
-    const label = LABELS[name];
-    row(
-      1,
-      `${label}: modelsRouter (a) vs ceiling (b)`,
-      fmtRps(a),
-      fmtRps(b),
-      fmtRatio(a / b),
-      '≥ 0.90',
-      a / b >= 0.9,
-    );
-    if (c !== undefined) {
-      row(
-        1,
-        `${label}: modelsRouter (a) vs naive (c)`,
-        fmtRps(a),
-        fmtRps(c),
-        fmtRatio(a / c),
-        '≥ 2.0',
-        a / c >= 2,
-      );
-    }
-    const cpuA = cpuPerRequest[`${name}.a`];
-    const cpuB = cpuPerRequest[`${name}.b`];
-    row(
-      1,
-      `${label}: server CPU per answer, (a) vs (b) (ratio b/a)`,
-      fmtUs(cpuA),
-      fmtUs(cpuB),
-      fmtRatio(cpuB / cpuA),
-      undefined,
-      undefined,
-    );
-  }
-  const r304 = best['openai.304'] / best['openai.b'];
-  row(
-    2,
-    '304 to a matching If-None-Match vs ceiling (b)',
-    fmtRps(best['openai.304']),
-    fmtRps(best['openai.b']),
-    fmtRatio(r304),
-    '≥ 0.90',
-    r304 >= 0.9,
-  );
   const rCold = coldRouter / coldJson;
   row(
     3,
@@ -949,22 +1110,20 @@ async function main() {
     warnings.push('redis-server is not installed: the fleet figures (8) were skipped');
   }
 
+  // 9. The scale sweep (bench/scale.mjs): the fixture's entries copied to 1x, 3x and 10x.
+  log('scale: 1x, 3x, 10x catalogs');
+  const scale = await scaleFigures({ quick: QUICK, log });
+  rows.push(...scale);
+  section('scale');
+
   const table = markdownTable();
-  const cpuNote = ['openai', 'anthropic', 'filtered', 'rules']
-    .map(
-      (name) =>
-        `${name}: ${['a', 'b', 'c', '304']
-          .filter((l) => cpuPerRequest[`${name}.${l}`] !== undefined)
-          .map((l) => `${l} ${cpuPerRequest[`${name}.${l}`].toFixed(0)} µs`)
-          .join(', ')}`,
-    )
-    .join('; ');
   const busyAtEnd = await busyCores();
   const busy = Math.max(busyAtStart ?? 0, busyAtEnd ?? 0);
   const notes = [
-    `Server CPU per answer (best run; less sensitive to other load than req/s): ${cpuNote}.`,
+    `Figures 1 and 2: median of ${ROUNDS} interleaved ${DURATION} s rounds (the filtered and rules rows: ${SIDE_DURATION} s), spread (min–max) in brackets; the ratio's spread is that of the per-round ratios a/b. Server CPU per answer (process.cpuUsage() around each run) is less sensitive to other load than req/s. The demo's request log goes to /dev/null.`,
+    `Headers the ceiling replays with (a)'s values (besides Date, Connection, Keep-Alive, which Node adds to both): ${headerSets(selected)}; values in results/latest.json.`,
     `CPU in use by other processes: ${fmtCores(busyAtStart)} before, ${fmtCores(busyAtEnd)} after the run (of ${os.cpus().length}).${busy > 0.25 ? ' Other processes competed for the cores: absolute figures are low and ratios noisier than usual.' : ''}`,
-    `Total time ${((Date.now() - startedAt) / 1000).toFixed(0)} s (${sectionTimes.join(', ')}). (a) modelsRouter, (b) Express route sending the router's bytes precomputed, (c) Express route filtering the parsed document and calling res.json() per request.`,
+    `Total time ${((Date.now() - startedAt) / 1000).toFixed(0)} s (${sectionTimes.join(', ')}). (a) modelsRouter in a bare Express app or the demo (apps/proxy), (b) Express route replaying (a)'s status, headers and bytes, precomputed, (c) Express route filtering the parsed document and calling res.json() per request.`,
     `Refresh runs: ${Object.entries(refreshStats)
       .map(([mode, s]) => `${mode}: ${s.ok} full downloads, median ${fmtMs(median(s.ms))}`)
       .join(
@@ -972,7 +1131,7 @@ async function main() {
       )}. Router status after them: ${routerStatus.catalog.models} models, source ${routerStatus.source}, disk ${routerStatus.catalog.disk}.`,
     ...(amount < 1_000_000
       ? [
-          `Memory run: ${amount.toLocaleString('en-US')} requests instead of 1,000,000 (a million would take ~${Math.round(fullMillionSeconds)} s at ${fmtRps(best['openai.a'])}).`,
+          `Memory run: ${amount.toLocaleString('en-US')} requests instead of 1,000,000 (a million would take ~${Math.round(fullMillionSeconds)} s at ${fmtRps(openaiRps)}).`,
         ]
       : []),
     ...warnings.map((w) => `Warning: ${w}`),
@@ -984,7 +1143,7 @@ async function main() {
   writeFileSync(join(RESULTS_DIR, 'latest.md'), report);
   writeFileSync(
     join(RESULTS_DIR, 'latest.json'),
-    `${JSON.stringify({ best, cold, blocks, restart, latency, refreshStats, memory: { heapRetained, mem0, halves: halves.map((h) => h.mem), memEnd, amount }, joined, fleet }, null, 2)}\n`,
+    `${JSON.stringify({ throughput: summary, cold, blocks, restart, latency, refreshStats, memory: { heapRetained, mem0, halves: halves.map((h) => h.mem), memEnd, amount }, joined, fleet, scale }, null, 2)}\n`,
   );
   log(`\nWritten to ${join(RESULTS_DIR, 'latest.md')}`);
 }

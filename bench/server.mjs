@@ -1,13 +1,15 @@
-// A server under test, forked by run.mjs: `node server.mjs <router|ceiling|naive> '<json config>'`.
-// All three are default Express 5 apps with their route mounted at /v1. It reports
+// A server under test, forked by run.mjs: `node server.mjs <router|demo|ceiling|naive> '<json config>'`.
+// `router`, `ceiling` and `naive` are default Express 5 apps with their routes mounted at /v1;
+// `demo` is apps/proxy started the way its main.js starts it. It reports
 // { type: 'ready', port, ... } over IPC, then answers { id, cmd } messages with { id, result }.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   ANTHROPIC_HEADERS,
+  CODEX_QUERY,
   FILTERED_PATH,
   invoke,
-  JSON_TYPE,
   loadExpress,
   MODES,
   naiveCreated,
@@ -20,6 +22,8 @@ const kind = process.argv[2];
 const config = JSON.parse(process.argv[3] ?? '{}');
 // The orchestrator owns this process: when it goes away, so do we.
 process.on('disconnect', () => process.exit(0));
+// An exit rather than a kill, so `--cpu-prof` (BENCH_PROFILE) writes its profile.
+process.on('SIGTERM', () => process.exit(0));
 
 const gc = globalThis.gc ?? (() => {});
 /** Full GCs until heapUsed stops shrinking, so two readings compare retained memory only. */
@@ -40,12 +44,20 @@ let extra = {};
 
 const heapBeforeImport = settledHeap();
 const app = express();
+/** The demo listens by itself (apps/proxy's startServer); every other kind is put on a socket below. */
+let listening;
 
 if (kind === 'router') {
   const { createCatalog, modelsRouter } = await import(PKG_URL);
   const heapBefore = settledHeap();
   const catalog = createCatalog({ url: config.url, cacheDir: config.cacheDir ?? false });
-  const router = modelsRouter({ provider: PROVIDER, catalog });
+  // The Codex dialect reads Codex's models cache; `false` where the run has none (its default
+  // would be the ~/.codex of whoever runs the benchmark).
+  const router = modelsRouter({
+    provider: PROVIDER,
+    catalog,
+    codex: { cacheFile: config.codexCacheFile ?? false },
+  });
   // The same catalog under the operator rules of common.mjs, for the rules row.
   const ruled = modelsRouter({ provider: PROVIDER, catalog, ...RULES });
   app.use('/v1', router);
@@ -55,6 +67,7 @@ if (kind === 'router') {
       await invoke(router, '/models'),
       await invoke(router, '/models?limit=1000', ANTHROPIC_HEADERS),
       await invoke(router, '/models', { 'if-none-match': '"x"' }),
+      await invoke(router, `/models${CODEX_QUERY}`),
     ];
     for (const r of warm) if (r.status !== 200) throw new Error(`warm-up answered ${r.status}`);
     // Let the disk write of the first fetch land before measuring what stays.
@@ -98,35 +111,67 @@ if (kind === 'router') {
     return stats;
   });
   commands.set('status', () => router.status());
+} else if (kind === 'demo') {
+  // apps/proxy as its main.js runs it: its config (the defaults, with the fake upstream as both
+  // plugins' source, so they share one catalog), pino at `server.log_level` (default `info`: one
+  // line per request) writing to this process's stdout, which run.mjs points at /dev/null.
+  const { parseConfig } = await import(new URL('../apps/proxy/dist/config.js', import.meta.url).href);
+  const { startServer } = await import(new URL('../apps/proxy/dist/server.js', import.meta.url).href);
+  const { pino } = createRequire(new URL('../apps/proxy/package.json', import.meta.url))('pino');
+  const source = (plugin) =>
+    `[plugins.${plugin}]\nmodels_source_url = ${JSON.stringify(config.url)}\nmodels_cache_dir = ${JSON.stringify(config.cacheDir)}\n`;
+  const toml = [
+    `[server]\nhost = "127.0.0.1"\nport = 0\n${config.logLevel ? `log_level = ${JSON.stringify(config.logLevel)}\n` : ''}`,
+    source('codex'),
+    source('claude_api'),
+  ].join('\n');
+  // No environment overrides (PORT, LOG_LEVEL, ...): the figures are the config's. The Codex
+  // dialect's cache file comes from $CODEX_HOME, which run.mjs sets for this process.
+  const proxyConfig = parseConfig(toml, { env: {} });
+  const logger = pino({ level: proxyConfig.server.logLevel, name: 'ccproxy' });
+  const running = await startServer(proxyConfig, { logger, refreshSecret: null });
+  await running.ready;
+  extra = { logLevel: proxyConfig.server.logLevel };
+  listening = running.server;
 } else if (kind === 'ceiling') {
-  // The same bytes as the router's answers, precomputed; nothing else happens per request.
-  let openai = Buffer.alloc(0);
-  let anthropic = Buffer.alloc(0);
-  // The filtered list is the one OpenAI-format request with a query; the rules row has its mount.
-  let filtered = Buffer.alloc(0);
-  let ruled = Buffer.alloc(0);
-  const route = express.Router();
-  route.get('/models', function ceiling(req, res) {
-    const body =
-      req.headers['anthropic-version'] !== undefined ? anthropic : req.url === '/models' ? openai : filtered;
-    res.setHeader('Content-Type', JSON_TYPE);
-    res.setHeader('Content-Length', body.length);
-    res.end(body);
-  });
-  const rulesRoute = express.Router();
-  rulesRoute.get('/models', function ceilingRules(_req, res) {
-    res.setHeader('Content-Type', JSON_TYPE);
-    res.setHeader('Content-Length', ruled.length);
-    res.end(ruled);
-  });
-  app.use('/v1', route);
-  app.use('/rules/v1', rulesRoute);
-  commands.set('bodies', (bodies) => {
-    openai = Buffer.from(bodies.openai, 'base64');
-    anthropic = Buffer.from(bodies.anthropic, 'base64');
-    filtered = Buffer.from(bodies.filtered, 'base64');
-    ruled = Buffer.from(bodies.rules, 'base64');
-    return true;
+  // Each answer the run captured from a server under test (status, headers, bytes), sent back
+  // with nothing else done per request: `Date`, `Connection` and `Keep-Alive` come from Node as
+  // they do for the router, every other header is replayed by name and value.
+  app.disable('x-powered-by'); // replayed like any other header where the captured answer had it
+  const answers = new Map();
+  const keyOf = (url, headers) =>
+    [url, headers['anthropic-version'] ?? '', headers['if-none-match'] ?? '', headers.originator ?? ''].join(
+      '\0',
+    );
+  const ceiling = function ceiling(req, res, next) {
+    const answer = answers.get(keyOf(req.originalUrl, req.headers));
+    if (answer === undefined) {
+      next();
+      return;
+    }
+    res.statusCode = answer.status;
+    for (const [name, value] of answer.headers) res.setHeader(name, value);
+    res.end(answer.body);
+  };
+  // An Express route at each mount, as a hand-written endpoint would be.
+  const mounts = new Set();
+  commands.set('answers', (list) => {
+    for (const a of list) {
+      answers.set(keyOf(a.url, a.requestHeaders), {
+        status: a.status,
+        headers: a.headers,
+        body: Buffer.from(a.body, 'base64'),
+      });
+      const mount = a.url.slice(0, a.url.indexOf('/models'));
+      if (!mounts.has(mount)) {
+        mounts.add(mount);
+        const route = express.Router();
+        route.get('/models', ceiling);
+        route.get('/models/:id', ceiling);
+        app.use(mount, route);
+      }
+    }
+    return answers.size;
   });
 } else if (kind === 'naive') {
   // What one would write without the package: keep the parsed document, filter it on every request.
@@ -247,7 +292,11 @@ process.on('message', async (msg) => {
   }
 });
 
-const server = app.listen(0, '127.0.0.1', (err) => {
-  if (err) throw err;
-  process.send({ type: 'ready', port: server.address().port, ...extra });
-});
+if (listening === undefined) {
+  const server = app.listen(0, '127.0.0.1', (err) => {
+    if (err) throw err;
+    process.send({ type: 'ready', port: server.address().port, ...extra });
+  });
+} else {
+  process.send({ type: 'ready', port: listening.address().port, ...extra });
+}
