@@ -7,18 +7,14 @@ import type { Logger as PinoLogger } from 'pino';
 export function requestLogger(logger: PinoLogger): RequestHandler {
   return function logRequest(req, res, next) {
     const start = performance.now();
-    let logged = false;
-    const done = (): void => {
-      if (logged) return;
-      logged = true;
+    // One listener: a response always emits `close`, after `finish` when it was sent whole.
+    res.once('close', () => {
       const ms = Math.round((performance.now() - start) * 10) / 10;
       const line = { method: req.method, url: req.originalUrl, status: res.statusCode, ms };
       if (res.writableFinished)
         logger.info(line, `${req.method} ${req.originalUrl} ${res.statusCode} ${ms} ms`);
       else logger.info({ ...line, aborted: true }, `${req.method} ${req.originalUrl} aborted after ${ms} ms`);
-    };
-    res.once('finish', done);
-    res.once('close', done);
+    });
     next();
   };
 }

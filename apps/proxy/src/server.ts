@@ -9,6 +9,8 @@ import type { ProxyConfig } from './config.js';
 
 /** In-flight requests get this long to finish after a shutdown signal before sockets are cut. */
 const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/** How often, while shutting down, keep-alive sockets that went idle are closed. */
+const IDLE_SWEEP_MS = 20;
 
 export interface ServerDeps extends AppDeps {
   /** @default DEFAULT_SHUTDOWN_GRACE_MS */
@@ -61,15 +63,6 @@ export async function startServer(config: ProxyConfig, deps: ServerDeps = {}): P
     `listening on ${url}; catalog page: ${url}/`,
   );
 
-  let stopping = false;
-  // A keep-alive socket whose response finishes during shutdown would otherwise stay open until
-  // the client's idle timeout; close it as soon as it goes idle.
-  server.on('request', function closeWhenIdle(_req, res) {
-    res.once('finish', () => {
-      if (stopping) setImmediate(() => server.closeIdleConnections());
-    });
-  });
-
   // Nothing awaits `ready` in main.ts: a rejection here would be unhandled and end the process.
   // warm() is not meant to reject; if it does anyway (a throwing logger, a catalog bug), say so and
   // keep serving.
@@ -81,10 +74,14 @@ export async function startServer(config: ProxyConfig, deps: ServerDeps = {}): P
   let closing: Promise<void> | undefined;
   function close(): Promise<void> {
     closing ??= (async () => {
-      stopping = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Keep-alive sockets with no request in flight would hold close() open until they time out.
+      // Keep-alive sockets with no request in flight would hold close() open until the server's
+      // keep-alive timeout (Node still answers `Connection: keep-alive` once closing): close them
+      // now, and each one whose response finishes meanwhile once it goes idle. A sweep during
+      // shutdown only, so serving pays no listener per request.
       server.closeIdleConnections();
+      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+      sweep.unref();
       const timer = setTimeout(() => {
         logger.warn(
           { graceMs: grace },
@@ -95,6 +92,7 @@ export async function startServer(config: ProxyConfig, deps: ServerDeps = {}): P
       timer.unref();
       await stopped;
       clearTimeout(timer);
+      clearInterval(sweep);
       // Not waiting for `ready`: closing the routers ends a first load that is still fetching.
       await proxy.close();
       logger.info('server closed');

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../src/server.js';
@@ -46,15 +47,33 @@ describe('startServer', () => {
   it('lets an in-flight request finish before closing', async () => {
     upstream.delayMs = 300;
     const config = testConfig(upstream.url, await dirs.make(), { SERVER__PORT: '0' });
-    const running = await startServer(config, { logger: pino({ level: 'silent' }), clock: fixedClock });
+    // No grace cut-off to end a hung close(): the test's own timeout would.
+    const running = await startServer(config, {
+      logger: pino({ level: 'silent' }),
+      clock: fixedClock,
+      shutdownGraceMs: 600_000,
+    });
+    // The client keeps its socket alive: were it not closed once idle, close() would wait out this timeout.
+    running.server.keepAliveTimeout = 600_000;
+    const agent = new http.Agent({ keepAlive: true });
     const arrived = new Promise<void>((resolve) => running.server.once('request', () => resolve()));
-    const response = fetch(`${running.url}/codex/v1/models`);
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      http
+        .get(`${running.url}/codex/v1/models`, { agent }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        })
+        .on('error', reject);
+    });
     await arrived;
     const closed = running.close();
     const res = await response;
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { data: unknown[] }).data).toHaveLength(EXPECTED.openai);
+    expect((JSON.parse(res.body) as { data: unknown[] }).data).toHaveLength(EXPECTED.openai);
     await closed;
+    agent.destroy();
     expect(running.server.listening).toBe(false);
   });
 

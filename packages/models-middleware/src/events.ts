@@ -205,7 +205,16 @@ export function publishListServed(
   models: number,
 ): void {
   if (!list.hasSubscribers) return;
-  const event: ListServedEvent = { ...by, format, source, status, models, request };
+  // Named fields, not a spread: this runs once per answer while the demo's metrics listen.
+  const event: ListServedEvent = {
+    router: by.router,
+    provider: by.provider,
+    format,
+    source,
+    status,
+    models,
+    request,
+  };
   list.publish(event);
 }
 
@@ -218,7 +227,16 @@ function publishRetrieveServed(
   id: string,
 ): void {
   if (!retrieve.hasSubscribers) return;
-  const event: RetrieveServedEvent = { ...by, format, source, status, id, found: status < 400, request };
+  const event: RetrieveServedEvent = {
+    router: by.router,
+    provider: by.provider,
+    format,
+    source,
+    status,
+    id,
+    found: status < 400,
+    request,
+  };
   retrieve.publish(event);
 }
 
