@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { codexModelInfo } from '../packages/models-middleware/test/support/codex-model.mjs';
 
 export const PKG_DIR = fileURLToPath(new URL('../packages/models-middleware/', import.meta.url));
 /** The built package, as a consumer would import it. */
@@ -136,30 +137,14 @@ export function codexCacheText() {
   const paragraph =
     'You are a coding agent running in a terminal. Keep "answers" short; prefer `apply_patch`.\n';
   const instructions = paragraph.repeat(Math.ceil(24_576 / paragraph.length));
-  const models = CODEX_SLUGS.map((slug, i) => ({
-    slug,
-    display_name: slug,
-    description: `Bench model ${slug}.`,
-    default_reasoning_level: 'medium',
-    supported_reasoning_levels: [
-      { effort: 'low', description: 'Fast responses with lighter reasoning' },
-      { effort: 'medium', description: 'Balances speed and reasoning depth' },
-      { effort: 'high', description: 'Greater reasoning depth for complex problems' },
-    ],
-    shell_type: 'shell_command',
-    visibility: 'list',
-    supported_in_api: true,
-    priority: i,
-    upgrade: null,
-    base_instructions: `${slug}\n${instructions}`,
-    supports_reasoning_summaries: true,
-    support_verbosity: true,
-    default_verbosity: 'low',
-    apply_patch_tool_type: 'freeform',
-    truncation_policy: { mode: 'tokens', limit: 10000 },
-    supports_parallel_tool_calls: true,
-    experimental_supported_tools: [],
-  }));
+  const models = CODEX_SLUGS.map((slug, i) =>
+    codexModelInfo(slug, {
+      display_name: slug,
+      description: `Bench model ${slug}.`,
+      priority: i,
+      base_instructions: `${slug}\n${instructions}`,
+    }),
+  );
   return JSON.stringify(
     { fetched_at: '2026-12-01T00:00:00Z', etag: 'W/"bench"', client_version: '0.171.0', models },
     null,
@@ -214,4 +199,20 @@ const DATE_IN_ID = /(?:^|\D)(20\d{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!
 export function naiveCreated(id) {
   const m = DATE_IN_ID.exec(id);
   return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / 1000 : 0;
+}
+
+/**
+ * Full GCs until heapUsed stops shrinking, so two readings compare what is retained. `gc` is
+ * --expose-gc's (a process started without it measures without collecting).
+ */
+export function settledMemory(gc = globalThis.gc ?? (() => {})) {
+  let last = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 6; i++) {
+    gc();
+    const used = process.memoryUsage().heapUsed;
+    if (used >= last - 16 * 1024) break;
+    last = used;
+  }
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, heap: heapUsed };
 }

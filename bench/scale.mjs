@@ -17,7 +17,16 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { FIXTURE, invoke, loadExpress, median, OPENAI_PATH, PKG_URL, PROVIDER } from './common.mjs';
+import {
+  FIXTURE,
+  invoke,
+  loadExpress,
+  median,
+  OPENAI_PATH,
+  PKG_URL,
+  PROVIDER,
+  settledMemory,
+} from './common.mjs';
 
 const HERE = fileURLToPath(import.meta.url);
 const SCALES = [1, 3, 10];
@@ -36,20 +45,6 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------
 // Child processes
-
-const gc = globalThis.gc ?? (() => {});
-/** Full GCs until heapUsed stops shrinking, so readings compare retained memory only. */
-function settledMemory() {
-  let last = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 6; i++) {
-    gc();
-    const used = process.memoryUsage().heapUsed;
-    if (used >= last - 16 * 1024) break;
-    last = used;
-  }
-  const { heapUsed, rss } = process.memoryUsage();
-  return { heap: heapUsed, rss };
-}
 
 async function serve(url) {
   process.on('disconnect', () => process.exit(0));

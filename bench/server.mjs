@@ -16,6 +16,7 @@ import {
   PKG_URL,
   PROVIDER,
   RULES,
+  settledMemory,
 } from './common.mjs';
 
 const kind = process.argv[2];
@@ -25,18 +26,8 @@ process.on('disconnect', () => process.exit(0));
 // An exit rather than a kill, so `--cpu-prof` (BENCH_PROFILE) writes its profile.
 process.on('SIGTERM', () => process.exit(0));
 
-const gc = globalThis.gc ?? (() => {});
-/** Full GCs until heapUsed stops shrinking, so two readings compare retained memory only. */
-function settledHeap() {
-  let last = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 6; i++) {
-    gc();
-    const used = process.memoryUsage().heapUsed;
-    if (used >= last - 16 * 1024) return used;
-    last = used;
-  }
-  return last;
-}
+/** Retained heap after full GCs. */
+const settledHeap = () => settledMemory().heap;
 
 const express = loadExpress();
 const commands = new Map();

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
-import { FIXTURE } from './common.mjs';
+import { FIXTURE, settledMemory as settledWith } from './common.mjs';
 
 const DEFAULT_SECONDS = 60;
 /** Concurrent request loops, one keep-alive socket each. */
@@ -112,18 +112,7 @@ const gc =
     return runInNewContext('gc');
   })();
 
-/** Full GCs until heapUsed stops shrinking, so two readings compare what is retained. */
-function settledMemory() {
-  let last = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 6; i++) {
-    gc();
-    const used = process.memoryUsage().heapUsed;
-    if (used >= last - 16 * 1024) break;
-    last = used;
-  }
-  const { rss, heapUsed } = process.memoryUsage();
-  return { rss, heap: heapUsed };
-}
+const settledMemory = () => settledWith(gc);
 
 const mb = (bytes) => `${(bytes / MB).toFixed(1)} MB`;
 const signedMb = (bytes) => `${bytes >= 0 ? '+' : '-'}${mb(Math.abs(bytes))}`;

@@ -487,7 +487,7 @@ describe('lookup order', () => {
 describe('[plugins.*.availability]', () => {
   const TOML = `
 [plugins.claude_api.availability]
-url = "https://api.anthropic.com/v1/models"
+url = "http://127.0.0.1:9/anthropic/v1/models"
 api_key_env = "ANTHROPIC_API_KEY"
 ttl = 120
 `;
@@ -496,7 +496,7 @@ ttl = 120
     expect(parseConfig('', CTX).plugins.claude_api.availability).toBeUndefined();
     const config = parseConfig(TOML, { ...CTX, env: { ANTHROPIC_API_KEY: 'sk-ant-x' } });
     expect(config.plugins.claude_api.availability).toEqual({
-      url: 'https://api.anthropic.com/v1/models',
+      url: 'http://127.0.0.1:9/anthropic/v1/models',
       format: 'anthropic',
       apiKeyEnv: 'ANTHROPIC_API_KEY',
       ttlSeconds: 120,
@@ -507,9 +507,9 @@ ttl = 120
   });
 
   it('takes environment overrides like any key', () => {
-    const env = { PLUGINS__CODEX__AVAILABILITY__URL: 'https://api.openai.com/v1/models' };
+    const env = { PLUGINS__CODEX__AVAILABILITY__URL: 'http://127.0.0.1:9/openai/v1/models' };
     expect(parseConfig('', { ...CTX, env }).plugins.codex.availability).toMatchObject({
-      url: 'https://api.openai.com/v1/models',
+      url: 'http://127.0.0.1:9/openai/v1/models',
       format: 'openai',
       apiKeyEnv: undefined,
       ttlSeconds: 600,
@@ -526,10 +526,13 @@ ttl = 120
     expect(noUrl.key).toBe('plugins.codex.availability.url');
     const cases: [string, string][] = [
       ['url = "ftp://x/models"', 'plugins.codex.availability.url'],
-      ['url = "https://x/v1/models"\nformat = "gemini"', 'plugins.codex.availability.format'],
-      ['url = "https://x/v1/models"\napi_key_env = "NOT-A-NAME"', 'plugins.codex.availability.api_key_env'],
-      ['url = "https://x/v1/models"\nttl = 0', 'plugins.codex.availability.ttl'],
-      ['url = "https://x/v1/models"\nkey = "sk"', 'plugins.codex.availability.key'],
+      ['url = "http://127.0.0.1:9/v1/models"\nformat = "gemini"', 'plugins.codex.availability.format'],
+      [
+        'url = "http://127.0.0.1:9/v1/models"\napi_key_env = "NOT-A-NAME"',
+        'plugins.codex.availability.api_key_env',
+      ],
+      ['url = "http://127.0.0.1:9/v1/models"\nttl = 0', 'plugins.codex.availability.ttl'],
+      ['url = "http://127.0.0.1:9/v1/models"\nkey = "sk"', 'plugins.codex.availability.key'],
     ];
     for (const [body, key] of cases) {
       const error = configError(() => parseConfig(`[plugins.codex.availability]\n${body}`, CTX));

@@ -5,7 +5,7 @@ import { isolatedEnv, tempDirs, writeConfigFile } from './support/env.js';
 import { EXPECTED, fixedClock, fixtureBytes, fixtureDocument } from './support/fixture.js';
 import { assertBuilt, CLI_JS, runNode } from './support/process.js';
 import { readmeBlocks } from './support/readme.js';
-import { closedPortUrl, FakeUpstream } from './support/upstream.js';
+import { closedPortUrl, FakeUpstream, openaiModelList } from './support/upstream.js';
 
 const HEADER = /^Model +Rule +Max In +Max Out +\$\/M in +\$\/M out +Caps$/;
 
@@ -246,16 +246,7 @@ aliases = { sonnet = "claude-sonnet-4-5" }
   });
 
   it("lists what the plugin's provider list allows, with the key from its environment variable", async () => {
-    const list = {
-      object: 'list',
-      data: ['gpt-4o', 'gpt-house-preview'].map((id) => ({
-        id,
-        object: 'model',
-        created: 1,
-        owned_by: 'openai',
-      })),
-    };
-    const provider = await new FakeUpstream(Buffer.from(JSON.stringify(list))).start();
+    const provider = await new FakeUpstream(openaiModelList('gpt-4o', 'gpt-house-preview')).start();
     try {
       const dir = await dirs.make();
       const toml = `\n[plugins.codex.availability]\nurl = "${provider.url}"\napi_key_env = "CLI_TEST_OPENAI_KEY"\n`;

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createApp, type ProxyApp } from '../src/app.js';
 import { tempDirs, testConfig } from './support/env.js';
 import { EXPECTED, FIXED_NOW, fixtureBytes } from './support/fixture.js';
-import { closedPortUrl, FakeUpstream } from './support/upstream.js';
+import { closedPortUrl, FakeUpstream, openaiModelList } from './support/upstream.js';
 
 const ANTHROPIC = { 'anthropic-version': '2023-06-01' };
 const silent: Logger = pino({ level: 'silent' });
@@ -217,11 +217,7 @@ describe('GET /metrics', () => {
   });
 
   it("counts the provider list's loads and failed fetches per plugin", async () => {
-    const list = {
-      object: 'list',
-      data: [{ id: 'gpt-4o', object: 'model', created: 1, owned_by: 'openai' }],
-    };
-    const provider = await new FakeUpstream(Buffer.from(JSON.stringify(list))).start();
+    const provider = await new FakeUpstream(openaiModelList('gpt-4o')).start();
     try {
       const proxy = await proxyFor(upstream.url, undefined, {
         PLUGINS__CODEX__AVAILABILITY__URL: provider.url,

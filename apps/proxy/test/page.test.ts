@@ -17,7 +17,7 @@ import { CATALOG_PAGE_CSP } from '../src/catalog-page.js';
 import { type RunningServer, startServer } from '../src/server.js';
 import { tempDirs, testConfig } from './support/env.js';
 import { EXPECTED, fixedClock, fixtureBytes } from './support/fixture.js';
-import { closedPortUrl, FakeUpstream } from './support/upstream.js';
+import { closedPortUrl, FakeUpstream, openaiModelList } from './support/upstream.js';
 
 /** Debian's chromium; the tests never download a browser. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -369,11 +369,7 @@ describe('GET / (the catalog page)', () => {
   });
 
   it("shows each plugin's provider list: its size when it works, a banner when it fails", async () => {
-    const list = {
-      object: 'list',
-      data: [{ id: 'gpt-4o', object: 'model', created: 1, owned_by: 'openai' }],
-    };
-    const provider = await new FakeUpstream(Buffer.from(JSON.stringify(list))).start();
+    const provider = await new FakeUpstream(openaiModelList('gpt-4o')).start();
     const server = await start(
       upstream.url,
       {

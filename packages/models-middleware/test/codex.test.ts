@@ -9,7 +9,7 @@ import { codexCache, ENTRY_A, ENTRY_B, ENTRY_BAD, ENTRY_C, writeCodexCache } fro
 import { FIXED_NOW, fixtureBytes } from './support/fixture.js';
 import { memoryLogger } from './support/logger.js';
 import { tempDirs } from './support/tmp.js';
-import { FakeUpstream } from './support/upstream.js';
+import { FakeUpstream, openaiModelList } from './support/upstream.js';
 
 const CODEX_QUERY = '/v1/models?client_version=0.171.0';
 
@@ -149,11 +149,7 @@ describe.each(EXPRESS_VERSIONS)('Codex dialect on %s', (_name, makeApp) => {
   });
 
   it("with the provider's own list, Codex sees only the slugs the account can call", async () => {
-    const list = {
-      object: 'list',
-      data: [{ id: 'o3-mini', object: 'model', created: 1, owned_by: 'openai' }],
-    };
-    const provider = await new FakeUpstream(Buffer.from(JSON.stringify(list))).start();
+    const provider = await new FakeUpstream(openaiModelList('o3-mini')).start();
     try {
       const { app, router } = mount({ availability: { url: provider.url } });
       // The first request waits for the list, as the other dialects' first requests do.

@@ -29,7 +29,7 @@ import { status } from './support/faults.js';
 import { EXPECTED, FIXED_NOW, fixtureBytes, fixtureDocument } from './support/fixture.js';
 import { FaultyStore } from './support/stores.js';
 import { tempDirs } from './support/tmp.js';
-import { FakeUpstream } from './support/upstream.js';
+import { FakeUpstream, openaiModelList } from './support/upstream.js';
 
 const DAY = 24 * 3_600_000;
 
@@ -221,11 +221,7 @@ describe('diagnostics channels', () => {
   });
 
   it('availability: the provider list loaded (upstream, then store) and a refused refresh, by router', async () => {
-    const list = {
-      object: 'list',
-      data: [{ id: 'gpt-4o', object: 'model', created: 1, owned_by: 'openai' }],
-    };
-    const provider = await new FakeUpstream(Buffer.from(JSON.stringify(list))).start();
+    const provider = await new FakeUpstream(openaiModelList('gpt-4o')).start();
     try {
       const store = new Map();
       const catalog = catalogOver({ store });

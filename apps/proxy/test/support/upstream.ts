@@ -83,3 +83,8 @@ export async function closedPortUrl(): Promise<string> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}/model_prices_and_context_window.json`;
 }
+
+/** A provider's `GET /v1/models` answer in OpenAI's shape, listing `ids`. */
+export function openaiModelList(...ids: string[]): object {
+  return { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1, owned_by: 'openai' })) };
+}

@@ -1,38 +1,9 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { codexModelInfo as codexModel } from './codex-model.mjs';
 
-/**
- * Codex `ModelInfo` entries in the shape of `codex-rs/protocol/src/openai_models.rs`, with short
- * made-up instructions: a test must show that the source's text is served untouched, and nothing
- * of Codex's own prompts belongs in this repository.
- */
-export function codexModel(slug: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    slug,
-    display_name: slug.toUpperCase(),
-    description: `Test model ${slug}.`,
-    default_reasoning_level: 'medium',
-    supported_reasoning_levels: [
-      { effort: 'low', description: 'Fast' },
-      { effort: 'medium', description: 'Balanced' },
-      { effort: 'high', description: 'Deep' },
-    ],
-    shell_type: 'shell_command',
-    visibility: 'list',
-    supported_in_api: true,
-    priority: 1,
-    upgrade: null,
-    base_instructions: `TEST INSTRUCTIONS ${slug}\nline two with "quotes" and unicode \u2014 ok`,
-    supports_reasoning_summaries: true,
-    support_verbosity: true,
-    default_verbosity: 'low',
-    apply_patch_tool_type: 'freeform',
-    truncation_policy: { mode: 'tokens', limit: 10000 },
-    supports_parallel_tool_calls: true,
-    experimental_supported_tools: [],
-    ...extra,
-  };
-}
+/** A Codex `ModelInfo` entry (see codex-model.mjs), its second argument over the defaults. */
+export { codexModel };
 
 /** In LiteLLM (272000 tokens, vision): context_window and input_modalities are left to fill. */
 export const ENTRY_A = codexModel('gpt-5.3-codex', {

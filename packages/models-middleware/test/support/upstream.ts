@@ -125,3 +125,8 @@ export class FakeUpstream {
     res.end(bytes);
   }
 }
+
+/** A provider's `GET /v1/models` answer in OpenAI's shape, listing `ids`. */
+export function openaiModelList(...ids: string[]): object {
+  return { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1, owned_by: 'openai' })) };
+}
