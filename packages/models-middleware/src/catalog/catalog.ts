@@ -180,6 +180,7 @@ class ModelCatalog implements Catalog {
       intervalMs: enabled ? options.refreshIntervalMs : 0,
       lease: this.#lease,
       fetch: () => this.#fetch(),
+      written: () => this.#lastWrite,
       follow: () => this.#followStore(),
       fresh: (force) => this.#fresh(force),
       followBackoffMs: () => jittered(Math.min(options.memoryTtl, leaseMsOf(options))),

@@ -29,6 +29,11 @@ export interface RefreshOptions<T> {
   readonly lease: RefreshLease;
   /** The fetch itself: adopts what it gets, rejects on failure. */
   readonly fetch: () => Promise<T>;
+  /**
+   * Resolves once what the last fetch got is in the shared store. The lease is held until then:
+   * the next holder must find that copy, not fetch it again.
+   */
+  readonly written: () => Promise<unknown>;
   /** Reads the shared store (another process may have fetched): before a fetch, and when the lease went to another. */
   readonly follow: () => Promise<unknown>;
   /** After `follow`, whether the copy held is recent enough that the fetch is no longer needed. */
@@ -53,6 +58,8 @@ export class RefreshScheduler<T> {
   #stopped = false;
   /** Lease, store check and fetch, joined: a fetch waiting for its lease counts as running. */
   #leading: Promise<LeadOutcome<T>> | undefined;
+  /** The last grant's release, waiting on the store write: the next claim comes after it. */
+  #handover: Promise<void> | undefined;
 
   constructor(options: RefreshOptions<T>) {
     this.#options = options;
@@ -126,19 +133,38 @@ export class RefreshScheduler<T> {
   async #lead(force: boolean): Promise<LeadOutcome<T>> {
     const { lease, follow, fresh, clock, followBackoffMs } = this.#options;
     if (this.#inFlight) return { kind: 'fetched', value: await this.#inFlight };
+    await this.#handover;
     if (!(await lease.acquire())) {
       // Another process is fetching: serve the copy held, and adopt its result when it is written.
       this.#retryAt = Math.max(this.#retryAt, clock.now() + followBackoffMs());
       await follow();
       return { kind: 'lost' };
     }
+    let fetched = false;
     try {
       await follow();
       if (fresh(force)) return { kind: 'fresh' };
-      return { kind: 'fetched', value: await this.run() };
+      const value = await this.run();
+      fetched = true;
+      return { kind: 'fetched', value };
     } finally {
-      await lease.release();
+      if (!fetched) await lease.release();
+      // The caller has its copy now; the fleet gets the lease back once the copy is stored.
+      else this.#handOver(lease);
     }
+  }
+
+  #handOver(lease: RefreshLease): void {
+    const handover = this.#options
+      .written()
+      .catch(() => {}) // a failed write is recorded by the store; the lease goes all the same
+      .then(() => lease.release())
+      .catch(() => {}) // unfreed, the lease expires by itself
+      .finally(() => {
+        if (this.#handover === handover) this.#handover = undefined;
+      });
+    this.#handover = handover;
+    this.#options.track(handover);
   }
 
   async #attempt(): Promise<T> {
