@@ -4,6 +4,8 @@
  * live inside Codex and are never copied here; the test only needs to recognise these.
  */
 import { writeFile } from 'node:fs/promises';
+// One ModelInfo builder for every suite and the benchmark: the package's test support.
+import { codexModelInfo } from '../../../../../packages/models-middleware/test/support/codex-model.mjs';
 
 export interface SourceEntry {
   readonly slug: string;
@@ -16,37 +18,22 @@ export const SOURCE_ENTRIES: readonly SourceEntry[] = [
   { slug: 'gpt-5.1-codex-max', instructions: 'Client suite instructions for gpt-5.1-codex-max.' },
 ];
 
-function modelInfo(entry: SourceEntry, priority: number): Record<string, unknown> {
-  return {
-    slug: entry.slug,
-    display_name: entry.slug,
-    description: 'Made up by the client suite.',
-    default_reasoning_level: 'medium',
-    supported_reasoning_levels: [
-      { effort: 'low', description: 'Fast' },
-      { effort: 'medium', description: 'Balanced' },
-      { effort: 'high', description: 'Thorough' },
-    ],
-    shell_type: 'shell_command',
-    visibility: 'list',
-    supported_in_api: true,
-    priority,
-    upgrade: null,
-    base_instructions: entry.instructions,
-    supports_reasoning_summaries: true,
-    support_verbosity: false,
-    default_verbosity: null,
-    apply_patch_tool_type: 'freeform',
-    truncation_policy: { mode: 'tokens', limit: 10_000 },
-    supports_parallel_tool_calls: true,
-    context_window: 272_000,
-    experimental_supported_tools: [],
-  };
-}
-
 /** `{"models": [...]}` as an upstream Codex catalog answers (`ModelsResponse`). */
 export function codexModelsBody(): { models: Record<string, unknown>[] } {
-  return { models: SOURCE_ENTRIES.map((entry, i) => modelInfo(entry, i + 1)) };
+  return {
+    models: SOURCE_ENTRIES.map((entry, i) =>
+      codexModelInfo(entry.slug, {
+        display_name: entry.slug,
+        description: 'Made up by the client suite.',
+        priority: i + 1,
+        base_instructions: entry.instructions,
+        support_verbosity: false,
+        default_verbosity: null,
+        truncation_policy: { mode: 'tokens', limit: 10_000 },
+        context_window: 272_000,
+      }),
+    ),
+  };
 }
 
 export async function writeCodexModelsCache(file: string): Promise<void> {
