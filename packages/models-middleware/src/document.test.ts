@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fixtureBytes } from '../test/support/fixture.js';
 import { diffModelSets, parseDocument } from './document.js';
@@ -13,6 +14,21 @@ describe('parseDocument', () => {
     expect(set.byId.has('fallback_generalizations')).toBe(false);
     expect(set.cards.length).toBe(Object.keys(JSON.parse(fixtureBytes().toString())).length - 2);
     expect(set.byId.get('gpt-5-codex')?.mode).toBe('responses');
+  });
+
+  it('builds the very cards it built before the cold-build work, byte for byte and key for key', () => {
+    // Digests of the fixture's cards from the code before issue 15's cold-build changes: the
+    // serialised cards (values and key order) and every card's own keys (an undefined-valued key
+    // would not show in the JSON). Any change to how cards are built must leave both as they are.
+    const set = parseDocument(fixtureBytes(), 'fixture');
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+    expect(sha256(JSON.stringify(set.cards))).toBe(
+      '0638b092b6a20749bef061e63c0128150dabdecc4197b016fbda03831b3f7924',
+    );
+    expect(sha256(set.cards.map((card) => Object.keys(card).join()).join('\n'))).toBe(
+      'a8dc79de3e48466ae1f6275f95918b8ba8597c48407e27964415d9d9669146b5',
+    );
+    expect(set.version).toBe('TGhYu3kb0G6R52dnCljgiB');
   });
 
   it.each([
