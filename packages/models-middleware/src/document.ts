@@ -18,6 +18,16 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  * a bad entry is dropped and counted.
  */
 export function parseDocument(body: Buffer | string, origin: string): ModelSet {
+  // Hashing the bytes is ~20x cheaper than hashing the cards, and a document that changed only
+  // in fields we do not read still counts as a new version, which is true.
+  return parseDocumentAs(body, origin, documentVersion(body));
+}
+
+/**
+ * parseDocument for a caller that has hashed the bytes already (to compare them with the set it
+ * holds), so a changed document is hashed once, not twice. `version` must be `documentVersion(body)`.
+ */
+export function parseDocumentAs(body: Buffer | string, origin: string, version: string): ModelSet {
   let parsed: unknown;
   try {
     parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
@@ -40,9 +50,7 @@ export function parseDocument(body: Buffer | string, origin: string): ModelSet {
     }
     cards.push(toCard(id, entry));
   }
-  // Hashing the bytes is ~20x cheaper than hashing the cards, and a document that changed only
-  // in fields we do not read still counts as a new version, which is true.
-  return createModelSet(cards, invalid, documentVersion(body));
+  return createModelSet(cards, invalid, version);
 }
 
 /** Builds the immutable set (index and version) around cards, e.g. ones read back from disk. */

@@ -4,7 +4,7 @@
  * between requests. The worker stays up between refreshes (Ajv compiles once) until it idles out.
  */
 import { parentPort } from 'node:worker_threads';
-import { documentVersion, parseDocument } from './document.js';
+import { documentVersion, parseDocumentAs } from './document.js';
 import { InvalidDocumentError } from './errors.js';
 import type { ParseReply, ParseRequest } from './parse.js';
 
@@ -16,10 +16,11 @@ let last: { readonly version: string; readonly sent: ReadonlyMap<string, string>
 function run({ id, body, origin, known, delta }: ParseRequest): ParseReply {
   try {
     const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    if (known !== undefined && documentVersion(bytes) === known) return { id, ok: true, unchanged: true };
+    const version = documentVersion(bytes);
+    if (version === known) return { id, ok: true, unchanged: true };
     const previous = delta && last !== undefined && last.version === known ? last.sent : undefined;
     last = undefined;
-    const set = parseDocument(bytes, origin);
+    const set = parseDocumentAs(bytes, origin, version);
     const sent = new Map<string, string>();
     const chunks: string[] = [];
     let items: string[] = [];

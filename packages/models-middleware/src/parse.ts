@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { documentVersion, indexedModelSet, parseDocument } from './document.js';
+import { documentVersion, indexedModelSet, parseDocumentAs } from './document.js';
 import { InvalidDocumentError } from './errors.js';
 import type { ModelCard, ModelSet } from './types.js';
 
@@ -83,9 +83,10 @@ export class DocumentParser {
   async parse(body: Buffer, origin: string, options: ParseOptions = {}): Promise<ModelSet> {
     const { signal, deadlineMs = 30_000, known, transfer = false } = options;
     if (!WORKER_AVAILABLE || this.#closed) {
-      return known !== undefined && known.version === documentVersion(body)
+      const version = documentVersion(body);
+      return known !== undefined && known.version === version
         ? known
-        : parseDocument(body, origin);
+        : parseDocumentAs(body, origin, version);
     }
     clearTimeout(this.#idle);
     try {

@@ -57,10 +57,15 @@ describe('DocumentParser (built package, real worker thread)', () => {
     const changed = await parser.parse(other, 'u', { known });
     expect(changed).not.toBe(known);
     expect(changed.cards.map((card) => card.id)).toEqual(['m']);
+    // The bytes are hashed once, to compare and as the new set's version: the version of those bytes.
+    const otherVersion = parseDocument(other, 'u').version;
+    expect(changed.version).toBe(otherVersion);
     await parser.close();
     // On the calling thread (closed parser), the same rule.
     expect(await parser.parse(fixtureBytes(), 'u', { known })).toBe(known);
-    expect((await parser.parse(other, 'u', { known })).cards).toHaveLength(1);
+    const inline = await parser.parse(other, 'u', { known });
+    expect(inline.cards).toHaveLength(1);
+    expect(inline.version).toBe(otherVersion);
   });
 
   it('takes the memory of a body it may transfer, and copies one that shares its memory', async () => {
