@@ -117,6 +117,7 @@ async function serve(url) {
     },
     // Read after refreshes: whatever the refresh path keeps alive (a parse worker) is counted.
     mem: () => settledMemory(),
+    cpu: () => ({ ...mainThreadSchedule(), processUs: cpuUs(), refreshes: refresh?.stats.ok ?? 0 }),
   };
   process.on('message', async ({ id, cmd }) => {
     const result = await commands[cmd]();
@@ -126,6 +127,27 @@ async function serve(url) {
     process.send({ type: 'ready', port: server.address().port, models, before, after });
   });
 }
+
+/**
+ * The main thread's CPU time and its time runnable but waiting for a CPU, in ns (Linux's
+ * schedstat of the thread whose id is the process id); zeros elsewhere. Unlike wall-clock figures
+ * these tell the refresh's own main-thread work from the other processes on a shared machine.
+ */
+function mainThreadSchedule() {
+  try {
+    const [runNs, waitNs] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8')
+      .split(' ')
+      .map(Number);
+    return { runNs, waitNs };
+  } catch {
+    return { runNs: 0, waitNs: 0 };
+  }
+}
+
+const cpuUs = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
 
 async function cold(mode, file) {
   const bytes = readFileSync(file);
@@ -279,9 +301,22 @@ export async function scaleFigures({ quick = false, log = () => {} } = {}) {
       await load(server.port, 1); // warm-up: JIT and sockets, not measured
       /** A load run with the event-loop delay recorded in the server meanwhile. */
       const measured = async (rate) => {
+        const cpu = await server.ask('cpu');
         await server.ask('eld-start');
         const http = await load(server.port, seconds, rate);
-        return { ...http, eld: await server.ask('eld-stop') };
+        const eld = await server.ask('eld-stop');
+        const end = await server.ask('cpu');
+        const ms = (ns) => ns / 1e6;
+        return {
+          ...http,
+          eld,
+          cpu: {
+            mainMs: ms(end.runNs - cpu.runNs),
+            waitMs: ms(end.waitNs - cpu.waitNs),
+            otherMs: (end.processUs - cpu.processUs) / 1000 - ms(end.runNs - cpu.runNs),
+            refreshes: end.refreshes - cpu.refreshes,
+          },
+        };
       };
       const none = await measured();
       const steadyNone = await measured(FIXED_RATE);
@@ -306,7 +341,10 @@ export async function scaleFigures({ quick = false, log = () => {} } = {}) {
           `per-second max median ${median(steadyNone.eld.secondMaxima).toFixed(1)} -> ${median(steady.eld.secondMaxima).toFixed(1)} ms ` +
           `[${steady.eld.secondMaxima.map((ms) => ms.toFixed(0)).join(' ')}], ` +
           `p99 ${steadyNone.eld.p99.toFixed(1)} -> ${steady.eld.p99.toFixed(1)} ms ` +
-          `(${stats.ok} refreshes), heap/1k ${fmtMb(heap)}, RSS/1k ${fmtMb(rss)}`,
+          `(${stats.ok} refreshes); per refresh at ${FIXED_RATE}/s: main thread ${fmtMs((steady.cpu.mainMs - steadyNone.cpu.mainMs) / Math.max(1, steady.cpu.refreshes))}, ` +
+          `other threads ${fmtMs((steady.cpu.otherMs - steadyNone.cpu.otherMs) / Math.max(1, steady.cpu.refreshes))}, ` +
+          `main thread waiting ${fmtMs(steadyNone.cpu.waitMs / seconds)} -> ${fmtMs(steady.cpu.waitMs / seconds)} per s; ` +
+          `heap/1k ${fmtMb(heap)}, RSS/1k ${fmtMb(rss)}`,
       );
 
       const label = `${scale}x (${models.toLocaleString('en-US')} models)`;
@@ -356,6 +394,27 @@ export async function scaleFigures({ quick = false, log = () => {} } = {}) {
         fmtMs(steady.eld.max),
         fmtMs(steadyNone.eld.max),
         fmtRatio(steady.eld.max / steadyNone.eld.max),
+        undefined,
+        undefined,
+      );
+      // CPU per refresh, from the same fixed-rate runs: what the refreshes added to the main
+      // thread (which serves requests) and to the other threads (the parse worker, GC helpers),
+      // and how long the main thread waited for a CPU (2 cores shared by the server, its worker,
+      // autocannon, the fake upstream and other processes).
+      const perRefresh = (key) => (steady.cpu[key] - steadyNone.cpu[key]) / Math.max(1, steady.cpu.refreshes);
+      row(
+        `${label}: CPU per refresh at ${FIXED_RATE} requests/s, main thread / other threads (${steady.cpu.refreshes} refreshes vs none)`,
+        `${fmtMs(perRefresh('mainMs'))} / ${fmtMs(perRefresh('otherMs'))}`,
+        '—',
+        '—',
+        undefined,
+        undefined,
+      );
+      row(
+        `${label}: main thread waiting for a CPU per second at ${FIXED_RATE} requests/s, refreshes vs none`,
+        fmtMs(steady.cpu.waitMs / seconds),
+        fmtMs(steadyNone.cpu.waitMs / seconds),
+        fmtRatio(steady.cpu.waitMs / steadyNone.cpu.waitMs),
         undefined,
         undefined,
       );
