@@ -78,7 +78,7 @@ function hash(data: Buffer | string): string {
  * of the document as it was) that id is in both and costs no lookup; only the ids around an
  * insertion, a removal or a move are looked up in the other set's index, and an insertion or a
  * removal puts the walk back in step. A refresh of 30,000 models that changes a few of them costs
- * the event loop ~0.2 ms instead of two lookups per model.
+ * the event loop a pointer comparison per model instead of two lookups.
  */
 export function diffModelSets(
   prev: ModelSet | undefined,
@@ -92,8 +92,16 @@ export function diffModelSets(
   let i = 0;
   let j = 0;
   while (i < before.length && j < after.length) {
-    const old = (before[i] as ModelCard).id;
-    const id = (after[j] as ModelCard).id;
+    const was = before[i] as ModelCard;
+    const is = after[j] as ModelCard;
+    // The same card object (what a refresh hands back for an unchanged entry): not even its id is read.
+    if (was === is) {
+      i++;
+      j++;
+      continue;
+    }
+    const old = was.id;
+    const id = is.id;
     if (old === id) {
       i++;
       j++;
