@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fixtureBytes } from '../test/support/fixture.js';
-import { diffModelSets, parseDocument } from './document.js';
+import { createModelSet, diffModelSets, parseDocument } from './document.js';
 import { InvalidDocumentError } from './errors.js';
+import type { ModelCard, ModelSet } from './types.js';
 
 const good = { litellm_provider: 'openai', mode: 'chat', max_input_tokens: 1000 };
+const card = (id: string): ModelCard =>
+  ({ id, object: 'model', created: 0, owned_by: 'openai' }) as ModelCard;
 
 describe('parseDocument', () => {
   it('reads every model of the real document and skips the two non-model keys', () => {
@@ -92,5 +95,38 @@ describe('diffModelSets', () => {
     const after = parseDocument(JSON.stringify({ b: good, c: good }), 'u');
     expect(diffModelSets(before, after)).toEqual({ added: ['c'], removed: ['a'] });
     expect(diffModelSets(undefined, after)).toEqual({ added: ['b', 'c'], removed: [] });
+  });
+
+  it('answers as two lookups per id would, in set order, whatever was inserted, removed or moved', () => {
+    const setOf = (ids: readonly string[]) => createModelSet(ids.map(card), 0);
+    const lookups = (prev: ModelSet, next: ModelSet) => ({
+      added: next.cards.filter((c) => !prev.byId.has(c.id)).map((c) => c.id),
+      removed: prev.cards.filter((c) => !next.byId.has(c.id)).map((c) => c.id),
+    });
+    // A fixed-seed generator: the same edits every run.
+    let seed = 15;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const base = Array.from({ length: 60 }, (_, n) => `m${n}`);
+    let fresh = 0;
+    for (let round = 0; round < 300; round++) {
+      const ids = [...base];
+      for (let edit = random(6); edit >= 0; edit--) {
+        const at = random(ids.length);
+        const kind = random(3);
+        if (kind === 0) ids.splice(at, 0, `new${fresh++}`);
+        else if (kind === 1) ids.splice(at, 1);
+        else ids.splice(random(ids.length), 0, ...ids.splice(at, 1));
+      }
+      const prev = setOf(base);
+      const next = setOf(ids);
+      expect(diffModelSets(prev, next)).toEqual(lookups(prev, next));
+      expect(diffModelSets(next, prev)).toEqual(lookups(next, prev));
+    }
+    const same = setOf(base);
+    expect(diffModelSets(same, setOf([...base].reverse()))).toEqual({ added: [], removed: [] });
+    expect(diffModelSets(same, setOf([]))).toEqual({ added: [], removed: base });
   });
 });

@@ -9,10 +9,20 @@ export interface SanityPolicy {
   readonly providers: ReadonlySet<string>;
 }
 
-function countByProvider(models: ModelSet): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const card of models.cards) counts.set(card.owned_by, (counts.get(card.owned_by) ?? 0) + 1);
-  return counts;
+/**
+ * Which of `wanted` have at least one model in the set. Stops at the card where the last one is
+ * found, and reads no card when nothing is wanted: the check runs on the event loop after every
+ * refresh, and a 30,000-model set counted per provider twice cost it ~10 ms.
+ */
+function providersPresent(models: ModelSet, wanted: ReadonlySet<string>): Set<string> {
+  const found = new Set<string>();
+  if (wanted.size === 0) return found;
+  for (const card of models.cards) {
+    if (!wanted.has(card.owned_by) || found.has(card.owned_by)) continue;
+    found.add(card.owned_by);
+    if (found.size === wanted.size) break;
+  }
+  return found;
 }
 
 /**
@@ -36,11 +46,14 @@ export function checkSanity(
       `only ${count} valid models, the last good document had ${prev.cards.length}`,
     );
   }
-  const before = countByProvider(prev);
-  const after = countByProvider(next);
-  for (const provider of policy.providers) {
-    if (provider === 'all') continue;
-    if ((before.get(provider) ?? 0) > 0 && (after.get(provider) ?? 0) === 0) {
+  const protectedProviders = new Set([...policy.providers].filter((provider) => provider !== 'all'));
+  const kept = providersPresent(next, protectedProviders);
+  if (kept.size === protectedProviders.size) return;
+  // Only a provider the new document lacks is looked up in the last good one.
+  const gone = new Set([...protectedProviders].filter((provider) => !kept.has(provider)));
+  const had = providersPresent(prev, gone);
+  for (const provider of gone) {
+    if (had.has(provider)) {
       throw new InvalidDocumentError(url, `lists no \`${provider}\` model, the last good document did`);
     }
   }

@@ -9,7 +9,12 @@ export interface PreparedBody {
 
 /** Serialises a JSON value once; the ETag is a hash of the exact bytes sent. */
 export function prepareBody(value: unknown): PreparedBody {
-  const bytes = Buffer.from(JSON.stringify(value), 'utf8');
+  return prepareJson(JSON.stringify(value));
+}
+
+/** The same for JSON text already serialised (a body joined from kept fragments). */
+export function prepareJson(json: string): PreparedBody {
+  const bytes = Buffer.from(json, 'utf8');
   const etag = `"${createHash('sha1').update(bytes).digest('base64url')}"`;
   return { bytes, etag };
 }

@@ -4,6 +4,7 @@ import { EXPECTED, FIXED_NOW, fixtureBytes } from '../../test/support/fixture.js
 import { createModelSet, parseDocument } from '../document.js';
 import { DEFAULT_MODES } from '../options.js';
 import { resolveRules } from '../rule-options.js';
+import type { ModelCard } from '../types.js';
 import { createListQueryReader } from './list-filter.js';
 import { applyRules } from './rules.js';
 import { selectFrom } from './select.js';
@@ -115,6 +116,36 @@ describe('rules over the fixture', () => {
     const view = viewUnder(rules);
     for (const card of view.listing.cards) expect(view.listing.find(card.id, false)).toBe(card);
     expect(view.listing.find('latest', false)?.description).toBe('Alias of gpt-5');
+  });
+
+  it('a refreshed set with the same card objects gets the same outcomes; a changed card is ruled afresh', () => {
+    const options = {
+      include: ['gpt-5*', 'o3*'],
+      exclude: ['*codex*'],
+      overrides: { 'gpt-5*': { description: 'capped', max_input_tokens: 100_000 } },
+    };
+    const rules = resolveRules(options, 'openai');
+    const first = applyRules(models, filter, rules);
+    const changedId = 'gpt-5-mini';
+    const original = models.byId.get(changedId) as ModelCard;
+    // What a refresh hands back: every other card the same object, this one changed.
+    const changed = { ...original, max_output_tokens: 7, mode: 'responses' } as ModelCard;
+    const refreshed = createModelSet(
+      models.cards.map((card) => (card === original ? changed : card)),
+      0,
+      'v2',
+    );
+    const second = applyRules(refreshed, filter, rules);
+    // Each outcome equals what a rule set seeing the set for the first time gives.
+    const fresh = applyRules(refreshed, filter, resolveRules(options, 'openai'));
+    expect(second.cards).toEqual(fresh.cards);
+    expect(second.marks).toEqual(fresh.marks);
+    const listedIds = (ruled: typeof first) => ruled.cards.filter(ruled.candidate).map((c) => c.id);
+    expect(listedIds(second)).toEqual(listedIds(fresh));
+    // Unchanged cards keep their overridden object (so their bytes are kept); the changed one does not.
+    expect(second.byId.get('gpt-5')).toBe(first.byId.get('gpt-5'));
+    expect(second.byId.get(changedId)).not.toBe(first.byId.get(changedId));
+    expect(second.byId.get(changedId)).toMatchObject({ max_output_tokens: 7, description: 'capped' });
   });
 
   // Arbitrary include / exclude patterns drawn from real ids and globs over them.

@@ -39,12 +39,19 @@ export function applyRules(models: ModelSet, filter: ModelFilter, rules: ModelRu
   const listed = new Set<string>();
   const byId = new Map<string, ModelCard>();
   const extraIds = new Set(rules.extra.map((card) => card.id));
+  const kept = outcomesUnder(rules);
   for (const original of models.cards) {
     if (extraIds.has(original.id) || rules.aliases.has(original.id)) continue;
-    const card = overridden(original, rules);
+    let outcome = kept.get(original);
+    if (outcome === undefined) {
+      const card = overridden(original, rules);
+      outcome = { card, allowed: allowed(card.id, rules) };
+      kept.set(original, outcome);
+    }
+    const { card } = outcome;
     if (card !== original) marks.set(card.id, 'override');
     byId.set(card.id, card);
-    if (isCandidate(card, filter) && allowed(card.id, rules)) listed.add(card.id);
+    if (outcome.allowed && isCandidate(card, filter)) listed.add(card.id);
   }
   for (const card of rules.extra) {
     const withOverrides = overridden(card, rules);
@@ -73,6 +80,31 @@ export function applyRules(models: ModelSet, filter: ModelFilter, rules: ModelRu
     marks,
     unresolved,
   };
+}
+
+/** What one rule set makes of one catalog card: the card with its overrides, and whether include / exclude let it through. */
+interface RuleOutcome {
+  readonly card: ModelCard;
+  readonly allowed: boolean;
+}
+
+/**
+ * Each catalog card's outcome per rule set, kept as long as both live. Cards and rule sets are
+ * immutable, and a refresh hands every unchanged card back as the same object, so a new catalog
+ * version runs the patterns (dozens of globs and regexes per card) only over the cards that
+ * changed: at 30,000 models that is what keeps a new view from stalling the event loop. It also
+ * keeps an overridden card the same object from one version to the next, so its serialised
+ * bytes are kept too (formats/openai.ts).
+ */
+const outcomes = new WeakMap<ModelRules, WeakMap<ModelCard, RuleOutcome>>();
+
+function outcomesUnder(rules: ModelRules): WeakMap<ModelCard, RuleOutcome> {
+  let kept = outcomes.get(rules);
+  if (kept === undefined) {
+    kept = new WeakMap();
+    outcomes.set(rules, kept);
+  }
+  return kept;
 }
 
 /** `include` / `exclude` on one id: listed when some include matches (or none is set) and no exclude does. */

@@ -3,8 +3,10 @@ import { EXPECTED, FIXED_NOW, fixtureBytes } from '../../test/support/fixture.js
 import { createModelSet, parseDocument } from '../document.js';
 import { DEFAULT_MODES } from '../options.js';
 import { resolveRules } from '../rule-options.js';
-import { createListQueryReader, MAX_KEPT_QUERY_LENGTH } from './list-filter.js';
-import { isErrorReply, type Reply } from './prepared.js';
+import type { ModelCard } from '../types.js';
+import { openaiList, openaiModel } from './formats/openai.js';
+import { createListQueryReader, filterCards, MAX_KEPT_QUERY_LENGTH } from './list-filter.js';
+import { isErrorReply, type PreparedBody, type Reply } from './prepared.js';
 import { createView } from './view.js';
 
 const models = parseDocument(fixtureBytes(), 'fixture');
@@ -59,5 +61,50 @@ describe("the view's prepared list bodies", () => {
     const query = 'supports=vision';
     expect(other.reply('openai', undefined, query)).not.toBe(one.reply('openai', undefined, query));
     expect(other.reply('openai', undefined, query)).toEqual(one.reply('openai', undefined, query));
+  });
+
+  it('after a refresh that keeps most cards as the same objects, sends what serialising afresh would', () => {
+    const body = (reply: Reply): PreparedBody => {
+      if (isErrorReply(reply)) throw new Error('an error reply');
+      return reply;
+    };
+    const first = createView(models, FIXED_NOW, settings);
+    const listed = first.listing.cards;
+    // A card every query below lists, so each of their bodies changes.
+    const changed = listed.find(
+      (card) => card.supports_vision && (card.max_input_tokens ?? 0) >= 100_000 && card.mode === 'chat',
+    ) as ModelCard;
+    expect(changed).toBeDefined();
+    // What the parse worker's delta hands back: every other card the same object.
+    const refreshed = createModelSet(
+      [
+        { id: 'gpt-new', object: 'model', created: 0, owned_by: 'openai', mode: 'chat' } as ModelCard,
+        ...models.cards.map((card) => (card === changed ? { ...card, max_output_tokens: 7 } : card)),
+      ],
+      0,
+      'v2',
+    );
+    const queries = ['', 'supports=vision', 'min_context=100000&mode=chat'];
+    const before = queries.map((query) => body(first.reply('openai', undefined, query)));
+    const second = createView(refreshed, FIXED_NOW, settings);
+    for (const [n, query] of queries.entries()) {
+      const reply = body(second.reply('openai', undefined, query));
+      const read = settings.listQuery(query);
+      if (!read.ok) throw new Error(read.message);
+      const expected = JSON.stringify(openaiList(filterCards(second.listing.cards, read.filter)));
+      expect(reply.bytes.toString('utf8')).toBe(expected);
+      expect(reply.bytes.toString('utf8')).not.toBe(before[n]?.bytes.toString('utf8'));
+      expect(reply.etag).not.toBe(before[n]?.etag);
+    }
+    const one = body(second.reply('openai', changed.id, ''));
+    expect(one.bytes.toString('utf8')).toBe(
+      JSON.stringify(openaiModel({ ...changed, max_output_tokens: 7 })),
+    );
+    expect(one.etag).not.toBe(body(first.reply('openai', changed.id, '')).etag);
+    // The same set again: the same bytes, hence the same ETag, from a new view.
+    const again = createView(refreshed, FIXED_NOW, settings);
+    expect(body(again.reply('openai', undefined, '')).etag).toBe(
+      body(second.reply('openai', undefined, '')).etag,
+    );
   });
 });

@@ -7,7 +7,7 @@
 import type { ModelCard } from '../../types.js';
 import { lifecycleOf } from '../select.js';
 import type { Ordered } from './anthropic-order.js';
-import { claudeParts, displayName } from './display-name.js';
+import { cardClaudeParts, cardDisplayName } from './display-name.js';
 
 /** What each line is for, in Anthropic's words for it; lines not named here get nothing. */
 const STRENGTHS: ReadonlyMap<string, string> = new Map([
@@ -27,14 +27,14 @@ export function describeAll(entries: readonly Ordered[], today: string): Map<str
   for (const entry of entries) {
     const text = describe(entry, aliasOf.get(entry.id), today);
     descriptions.set(entry.id, text);
-    const row = `${displayName(entry.id)}\u0000${text}`;
+    const row = `${cardDisplayName(entry.card)}\u0000${text}`;
     seen.set(row, (seen.get(row) ?? 0) + 1);
   }
   // Two ids LiteLLM knows nothing apart about (`claude-4-opus-20250514`, `claude-opus-4-20250514`):
   // the id itself keeps the rows apart.
   for (const entry of entries) {
     const text = descriptions.get(entry.id) ?? '';
-    if ((seen.get(`${displayName(entry.id)}\u0000${text}`) ?? 0) > 1) {
+    if ((seen.get(`${cardDisplayName(entry.card)}\u0000${text}`) ?? 0) > 1) {
       descriptions.set(entry.id, `${text}${SEPARATOR}${entry.id}`);
     }
   }
@@ -46,7 +46,7 @@ function describe(entry: Ordered, alias: string | undefined, today: string): str
     lifecycleText(entry.card, today),
     relation(entry, alias),
     windowText(entry.card),
-    strength(entry.id),
+    strength(entry.card),
     features(entry.card),
   ]
     .filter((part) => part !== '')
@@ -59,7 +59,7 @@ function relation(entry: Ordered, alias: string | undefined): string {
     const snapshot = `Snapshot of ${day(entry.card.created)}`;
     return alias === undefined ? snapshot : `${snapshot}, alias ${alias}`;
   }
-  if (entry.after !== undefined) return `Release date unknown, newer than ${displayName(entry.after.id)}`;
+  if (entry.after !== undefined) return `Release date unknown, newer than ${cardDisplayName(entry.after)}`;
   return 'Release date unknown';
 }
 
@@ -80,8 +80,8 @@ function windowText(card: ModelCard): string {
   return parts.join(', ');
 }
 
-function strength(id: string): string {
-  const family = claudeParts(id)?.family;
+function strength(card: ModelCard): string {
+  const family = cardClaudeParts(card)?.family;
   return family === undefined ? '' : (STRENGTHS.get(family) ?? '');
 }
 

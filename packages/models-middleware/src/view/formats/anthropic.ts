@@ -7,7 +7,7 @@
 
 import type { ModelCard } from '../../types.js';
 import { type Lifecycle, lifecycleOf } from '../select.js';
-import { claudeParts, displayName } from './display-name.js';
+import { cardClaudeParts, cardDisplayName } from './display-name.js';
 
 interface CapabilitySupport {
   supported: boolean;
@@ -95,11 +95,11 @@ const EPOCH_SECONDS_MAX = 253_402_300_799; // 9999-12-31T23:59:59Z: later years 
 
 export function anthropicModel(card: ModelCard, context: InfoContext): AnthropicModelInfo {
   const lifecycle = lifecycleOf(card, context.today);
-  const family = claudeParts(card.id)?.family;
+  const family = cardClaudeParts(card)?.family;
   return {
     type: 'model',
     id: card.id,
-    display_name: card.display_name ?? displayName(card.id),
+    display_name: card.display_name ?? cardDisplayName(card),
     description: card.description ?? context.description ?? '',
     created_at: rfc3339(context.created ?? card.created),
     lifecycle,

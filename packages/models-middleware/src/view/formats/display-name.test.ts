@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fixtureDocument } from '../../../test/support/fixture.js';
 import { stripDate } from '../../date-in-id.js';
-import { displayName, UNKNOWN_MODEL_NAME } from './display-name.js';
+import type { ModelCard } from '../../types.js';
+import { cardClaudeParts, cardDisplayName, displayName, UNKNOWN_MODEL_NAME } from './display-name.js';
 
 function fixtureIds(provider: string): string[] {
   const document = fixtureDocument() as Record<string, unknown>;
@@ -143,5 +144,28 @@ describe('stripDate', () => {
     ['claude-opus-4-1', 'claude-opus-4-1'],
   ])('%s -> %s', (id, base) => {
     expect(stripDate(id)).toBe(base);
+  });
+});
+
+describe('names kept per card', () => {
+  const card = (id: string): ModelCard => ({ id, object: 'model', created: 0, owned_by: 'anthropic' });
+
+  it('names each card as its id reads, a card object with another id afresh', () => {
+    const ids = [...fixtureIds('anthropic'), ...fixtureIds('openai')];
+    for (const id of ids) {
+      const one = card(id);
+      expect(cardDisplayName(one)).toBe(displayName(id));
+      expect(cardDisplayName(one)).toBe(displayName(id));
+    }
+    expect(cardClaudeParts(card('claude-3-5-sonnet-20241022'))).toMatchObject({
+      family: 'sonnet',
+      version: [3, 5],
+    });
+    expect(cardClaudeParts(card('gpt-5'))).toBeUndefined();
+    const first = card('claude-opus-4-1');
+    const second = card('claude-haiku-4-5');
+    expect(cardDisplayName(first)).toBe('Claude Opus 4.1');
+    expect(cardDisplayName(second)).toBe('Claude Haiku 4.5');
+    expect(cardClaudeParts(second)?.family).toBe('haiku');
   });
 });

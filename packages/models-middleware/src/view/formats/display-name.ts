@@ -15,6 +15,7 @@
  */
 
 import { stripDate } from '../../date-in-id.js';
+import type { ModelCard } from '../../types.js';
 
 /** Returned only for an id that is empty or not a string, where the id cannot stand in. */
 export const UNKNOWN_MODEL_NAME = 'Unknown model';
@@ -35,6 +36,33 @@ export function displayName(id: string): string {
   if (typeof id !== 'string' || id === '') return UNKNOWN_MODEL_NAME;
   const name = nameOf(lastSegment(id)).trim();
   return name === '' ? id : name;
+}
+
+/**
+ * `displayName(card.id)` and `claudeParts(card.id)`, kept per card as long as it lives. Cards are
+ * immutable, and a refresh hands every unchanged card back as the same object, so the Anthropic
+ * list of a new catalog version names only the cards that changed: for a router listing every
+ * provider (30,000 models at 10x) naming them all again stalled the event loop for ~100 ms.
+ */
+const namesByCard = new WeakMap<ModelCard, string>();
+const partsByCard = new WeakMap<ModelCard, ClaudeParts | null>();
+
+export function cardDisplayName(card: ModelCard): string {
+  let name = namesByCard.get(card);
+  if (name === undefined) {
+    name = displayName(card.id);
+    namesByCard.set(card, name);
+  }
+  return name;
+}
+
+export function cardClaudeParts(card: ModelCard): ClaudeParts | undefined {
+  let parts = partsByCard.get(card);
+  if (parts === undefined) {
+    parts = claudeParts(card.id) ?? null;
+    partsByCard.set(card, parts);
+  }
+  return parts ?? undefined;
 }
 
 function lastSegment(id: string): string {
@@ -67,7 +95,7 @@ export interface ClaudeParts {
 }
 
 /** The parts of a Claude id, or undefined for an id that is not one. */
-export function claudeParts(id: string): ClaudeParts | undefined {
+function claudeParts(id: string): ClaudeParts | undefined {
   if (typeof id !== 'string') return undefined;
   const segment = lastSegment(id);
   const claude = CLAUDE_PREFIX.exec(segment);

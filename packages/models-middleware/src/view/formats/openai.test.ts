@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { fixtureBytes } from '../../../test/support/fixture.js';
+import { parseDocument } from '../../document.js';
 import type { ModelCard } from '../../types.js';
-import { openaiError, openaiList, openaiModel, openaiModelNotFound } from './openai.js';
+import { openaiError, openaiList, openaiListJson, openaiModel, openaiModelNotFound } from './openai.js';
 
 const full: ModelCard = {
   deprecation_date: '2026-12-31',
@@ -97,6 +99,34 @@ describe('openaiList', () => {
 
   it('lists nothing as an empty data array', () => {
     expect(openaiList([])).toStrictEqual({ object: 'list', data: [] });
+  });
+});
+
+describe('openaiListJson', () => {
+  const stringified = (cards: readonly ModelCard[]) => JSON.stringify(openaiList(cards));
+
+  it('gives the bytes JSON.stringify gives the list body, for every card of the real document', () => {
+    const { cards } = parseDocument(fixtureBytes(), 'fixture');
+    expect(openaiListJson(cards)).toBe(stringified(cards));
+    // Joined from the kept fragments the second time: still the same bytes.
+    expect(openaiListJson(cards)).toBe(stringified(cards));
+    expect(openaiListJson(cards.slice(3, 4))).toBe(stringified(cards.slice(3, 4)));
+    expect(openaiListJson([])).toBe('{"object":"list","data":[]}');
+  });
+
+  it('escapes as JSON.stringify does: quotes, backslashes, line separators, lone surrogates', () => {
+    const odd = { ...minimal, id: 'a"b\\c', description: 'line\u2028sep \ud800 \u00e9 \n' };
+    expect(openaiListJson([odd, full])).toBe(stringified([odd, full]));
+  });
+
+  it('serialises a changed card afresh: a new object with the same id never gets the kept bytes', () => {
+    const before = { ...full };
+    const first = openaiListJson([minimal, before]);
+    const after = { ...before, max_output_tokens: 64_000 };
+    const second = openaiListJson([minimal, after]);
+    expect(second).not.toBe(first);
+    expect(second).toBe(stringified([minimal, after]));
+    expect(openaiListJson([minimal, before])).toBe(first);
   });
 });
 
