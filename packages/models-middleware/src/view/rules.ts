@@ -4,10 +4,12 @@
  * wins), the custom models, and the aliases. Done once per view, so bodies are still built once
  * per catalog version (and day) and rule set.
  */
+
 import { createdOf, newestTwins } from '../dated-twins.js';
 import type { ModelRules } from '../rule-options.js';
 import type { ModelCard, ModelFilter, ModelSet } from '../types.js';
 import { matchesAny } from './id-pattern.js';
+import { perCard } from './per-card.js';
 import { isCandidate } from './select.js';
 
 /** What a card owes to the rules, for the CLI's marks and `status()`. */
@@ -42,12 +44,7 @@ export function applyRules(models: ModelSet, filter: ModelFilter, rules: ModelRu
   const kept = outcomesUnder(rules);
   for (const original of models.cards) {
     if (extraIds.has(original.id) || rules.aliases.has(original.id)) continue;
-    let outcome = kept.get(original);
-    if (outcome === undefined) {
-      const card = overridden(original, rules);
-      outcome = { card, allowed: allowed(card.id, rules) };
-      kept.set(original, outcome);
-    }
+    const outcome = kept(original);
     const { card } = outcome;
     if (card !== original) marks.set(card.id, 'override');
     byId.set(card.id, card);
@@ -89,19 +86,20 @@ interface RuleOutcome {
 }
 
 /**
- * Each catalog card's outcome per rule set, kept as long as both live. Cards and rule sets are
- * immutable, and a refresh hands every unchanged card back as the same object, so a new catalog
- * version runs the patterns (dozens of globs and regexes per card) only over the cards that
- * changed: at 30,000 models that is what keeps a new view from stalling the event loop. It also
- * keeps an overridden card the same object from one version to the next, so its serialised
- * bytes are kept too (formats/openai.ts).
+ * Each catalog card's outcome per rule set, kept per card (see perCard) as long as the rule set
+ * lives: a new catalog version runs the patterns (dozens of globs and regexes per card) only over
+ * the cards that changed, and an overridden card stays the same object from one version to the
+ * next, so its serialised bytes are kept too (formats/openai.ts).
  */
-const outcomes = new WeakMap<ModelRules, WeakMap<ModelCard, RuleOutcome>>();
+const outcomes = new WeakMap<ModelRules, (card: ModelCard) => RuleOutcome>();
 
-function outcomesUnder(rules: ModelRules): WeakMap<ModelCard, RuleOutcome> {
+function outcomesUnder(rules: ModelRules): (card: ModelCard) => RuleOutcome {
   let kept = outcomes.get(rules);
   if (kept === undefined) {
-    kept = new WeakMap();
+    kept = perCard((original) => {
+      const card = overridden(original, rules);
+      return { card, allowed: allowed(card.id, rules) };
+    });
     outcomes.set(rules, kept);
   }
   return kept;

@@ -15,7 +15,7 @@
  */
 
 import { stripDate } from '../../date-in-id.js';
-import type { ModelCard } from '../../types.js';
+import { perCard } from '../per-card.js';
 
 /** Returned only for an id that is empty or not a string, where the id cannot stand in. */
 export const UNKNOWN_MODEL_NAME = 'Unknown model';
@@ -39,31 +39,12 @@ export function displayName(id: string): string {
 }
 
 /**
- * `displayName(card.id)` and `claudeParts(card.id)`, kept per card as long as it lives. Cards are
- * immutable, and a refresh hands every unchanged card back as the same object, so the Anthropic
- * list of a new catalog version names only the cards that changed: for a router listing every
- * provider (30,000 models at 10x) naming them all again stalled the event loop for ~100 ms.
+ * `displayName(card.id)` and `claudeParts(card.id)`, kept per card (see perCard): for a router
+ * listing every provider (30,000 models at 10x) naming them all again after each refresh stalled
+ * the event loop for ~100 ms.
  */
-const namesByCard = new WeakMap<ModelCard, string>();
-const partsByCard = new WeakMap<ModelCard, ClaudeParts | null>();
-
-export function cardDisplayName(card: ModelCard): string {
-  let name = namesByCard.get(card);
-  if (name === undefined) {
-    name = displayName(card.id);
-    namesByCard.set(card, name);
-  }
-  return name;
-}
-
-export function cardClaudeParts(card: ModelCard): ClaudeParts | undefined {
-  let parts = partsByCard.get(card);
-  if (parts === undefined) {
-    parts = claudeParts(card.id) ?? null;
-    partsByCard.set(card, parts);
-  }
-  return parts ?? undefined;
-}
+export const cardDisplayName = perCard((card) => displayName(card.id));
+export const cardClaudeParts = perCard((card) => claudeParts(card.id));
 
 function lastSegment(id: string): string {
   const segments = id.split('/').filter((part) => part !== '');

@@ -6,6 +6,7 @@
 import type { ModelCard } from '../../types.js';
 import { filterCards, type ReadListQuery } from '../list-filter.js';
 import type { Dialect } from '../listing.js';
+import { perCard } from '../per-card.js';
 import { type ErrorReply, prepareJson } from '../prepared.js';
 
 /** A `ModelCard` as it goes on the wire: OpenAI's four fields first, then what LiteLLM knows. */
@@ -81,24 +82,8 @@ export function openaiList(cards: readonly ModelCard[]): OpenAIModelList {
   return { object: 'list', data: cards.map((card) => openaiModel(card)) };
 }
 
-/**
- * Each card's wire JSON (`JSON.stringify(openaiModel(card))`), kept as long as the card lives.
- * Cards are immutable values, and a refresh hands back every card that did not change as the very
- * same object (the parse worker's delta), so the bodies of a new catalog version serialise only
- * the cards that changed and join the rest: at 30,000 models that is what keeps the first list
- * after a refresh from stalling the event loop. Keyed by the object, never by id, so a changed
- * card (a new object) is always serialised afresh.
- */
-const wireJson = new WeakMap<ModelCard, string>();
-
-function openaiModelJson(card: ModelCard): string {
-  let json = wireJson.get(card);
-  if (json === undefined) {
-    json = JSON.stringify(openaiModel(card));
-    wireJson.set(card, json);
-  }
-  return json;
-}
+/** Each card's wire JSON (`JSON.stringify(openaiModel(card))`), kept per card (see perCard). */
+const openaiModelJson = perCard((card) => JSON.stringify(openaiModel(card)));
 
 /** The bytes `JSON.stringify(openaiList(cards))` gives, joined from each card's kept JSON. */
 export function openaiListJson(cards: readonly ModelCard[]): string {
