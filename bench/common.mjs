@@ -1,6 +1,8 @@
 // Shared by the orchestrator (run.mjs) and the processes it starts. The only side effect on import
 // is writing the plain fixture to the temp directory once.
+import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -178,6 +180,32 @@ export function invoke(handler, url, headers = {}) {
       reject(err ?? new Error(`the middleware passed ${url} on to next()`)),
     );
   });
+}
+
+/**
+ * The cold-build figure's router side, in the calling (fresh) process: a catalog whose source is
+ * `file` and a router over it, set up as a server sets them up, then the time from calling the
+ * router to its first list body (read, parse, validate, build, sanity-check, filter, serialise,
+ * hash for the ETag). The clock starts once a server listens and its start-up turn is over: a
+ * first request comes no sooner, and what the package starts in the background at creation (the
+ * HTTP client's import, compiling the parse and view code) is start-up, not the request's.
+ */
+export async function coldFirstListMs(file) {
+  const { createCatalog, modelsRouter } = await import(PKG_URL);
+  const catalog = createCatalog({ url: file, cacheDir: false, snapshot: false });
+  const router = modelsRouter({ provider: PROVIDER, catalog, format: 'openai' });
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  await new Promise((resolve) => setImmediate(resolve));
+  const t0 = performance.now();
+  const res = await invoke(router, '/models');
+  const ms = performance.now() - t0;
+  if (res.status !== 200 || res.headers['x-models-source'] !== 'upstream') {
+    throw new Error(`first list answered ${res.status} from ${res.headers['x-models-source']}`);
+  }
+  await router.close();
+  server.close();
+  return { ms, bytes: res.body.length };
 }
 
 export const median = (values) => {

@@ -25,6 +25,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import {
+  coldFirstListMs,
   FIXTURE,
   invoke,
   loadExpress,
@@ -157,14 +158,7 @@ async function cold(mode, file) {
     JSON.parse(bytes.toString('utf8'));
     ms = performance.now() - t0;
   } else {
-    const { createCatalog, modelsRouter } = await import(PKG_URL);
-    const catalog = createCatalog({ url: file, cacheDir: false, snapshot: false });
-    const router = modelsRouter({ provider: PROVIDER, catalog, format: 'openai' });
-    const t0 = performance.now();
-    const res = await invoke(router, '/models');
-    ms = performance.now() - t0;
-    if (res.status !== 200) throw new Error(`first list answered ${res.status}`);
-    await router.close();
+    ({ ms } = await coldFirstListMs(file));
   }
   process.send({ ms }, () => process.exit(0));
 }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fixtureBytes } from '../test/support/fixture.js';
-import { createModelSet, diffModelSets, parseDocument } from './document.js';
+import { diffModelSets, parseDocument } from './document.js';
 import { InvalidDocumentError } from './errors.js';
+import { createModelSet } from './model-set.js';
 import type { ModelCard, ModelSet } from './types.js';
 
 const good = { litellm_provider: 'openai', mode: 'chat', max_input_tokens: 1000 };

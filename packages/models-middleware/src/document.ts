@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-import { toCard } from './card.js';
 import { InvalidDocumentError } from './errors.js';
-import { isValidEntry } from './schema.js';
+import { documentModelSet, hash } from './model-set.js';
 import type { ModelCard, ModelSet } from './types.js';
 
 /** Top-level keys that document the format or hold rules rather than models. */
@@ -13,7 +11,8 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * Parses a LiteLLM document and keeps every entry that passes the schema. Throws
+ * Parses a LiteLLM document and keeps every entry that passes the schema (checked per provider,
+ * when its cards are first read). Throws
  * InvalidDocumentError only when the document as a whole is unusable (not JSON, not an object);
  * a bad entry is dropped and counted.
  */
@@ -38,46 +37,33 @@ export function parseDocumentAs(body: Buffer | string, origin: string, version: 
     const kind = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed;
     throw new InvalidDocumentError(origin, `document is ${kind}, not a JSON object`);
   }
-  const cards: ModelCard[] = [];
-  let invalid = 0;
+  // Only what sorts entries by provider is read here; the schema check and the cards come per
+  // provider, when a router first asks for it (model-set.ts).
+  const ids: string[] = [];
+  const byProvider = new Map<string, string[]>();
+  let unfiled = 0;
   for (const id of Object.keys(parsed)) {
     if (NOT_MODELS.has(id)) continue;
     const entry = parsed[id];
     if (!isPlainObject(entry)) continue;
-    if (FORBIDDEN_IDS.has(id) || id.length === 0 || !isValidEntry(entry)) {
-      invalid++;
+    const provider = entry.litellm_provider;
+    // Without a string provider an entry fails the schema, whatever else it holds.
+    if (typeof provider !== 'string' || FORBIDDEN_IDS.has(id) || id.length === 0) {
+      unfiled++;
       continue;
     }
-    cards.push(toCard(id, entry));
+    ids.push(id);
+    const group = byProvider.get(provider);
+    if (group === undefined) byProvider.set(provider, [id]);
+    else group.push(id);
   }
-  return createModelSet(cards, invalid, version);
-}
-
-/** Builds the immutable set (index and version) around cards, e.g. ones read back from disk. */
-export function createModelSet(cards: readonly ModelCard[], invalid: number, version?: string): ModelSet {
-  const byId = new Map<string, ModelCard>();
-  for (const card of cards) byId.set(card.id, card);
-  return indexedModelSet(byId, invalid, version ?? hash(JSON.stringify(cards)));
-}
-
-/** The set around an index already built (a later duplicate id having replaced an earlier one). */
-export function indexedModelSet(byId: Map<string, ModelCard>, invalid: number, version: string): ModelSet {
-  return Object.freeze({
-    cards: Object.freeze([...byId.values()]),
-    byId,
-    invalid,
-    version,
-  });
+  const entries = parsed as Record<string, Record<string, unknown>>;
+  return documentModelSet({ entries, ids, byProvider, unfiled }, version);
 }
 
 /** The version a document's bytes give its set: compare it before parsing to skip unchanged documents. */
 export function documentVersion(body: Buffer | string): string {
   return hash(body);
-}
-
-/** A short content hash: equal inputs, equal versions. */
-function hash(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('base64url').slice(0, 22);
 }
 
 /**

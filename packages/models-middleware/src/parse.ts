@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { documentVersion, indexedModelSet, parseDocumentAs } from './document.js';
+import { documentVersion, parseDocumentAs } from './document.js';
 import { InvalidDocumentError } from './errors.js';
+import { indexedModelSet } from './model-set.js';
 import type { ModelCard, ModelSet } from './types.js';
 
 /** What the main thread sends a parse worker. */

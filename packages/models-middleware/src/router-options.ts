@@ -8,7 +8,7 @@ import {
   resolveAvailabilityOptions,
 } from './availability/availability-options.js';
 import { createdFromId } from './date-in-id.js';
-import { createModelSet } from './document.js';
+import { createModelSet } from './model-set.js';
 import {
   CATALOG_OPTION_KEYS,
   checkBoolean,

@@ -29,6 +29,7 @@ import type { CatalogSource, ModelCard, ModelSet } from './types.js';
 import type { ResponseFormat } from './view/dialects.js';
 import type { RuleMark } from './view/rules.js';
 import { createView, type View } from './view/view.js';
+import { warmUpViewsSoon } from './warm-up.js';
 
 export { SOURCE_HEADER } from './http/handler.js';
 
@@ -161,6 +162,7 @@ export function modelsRouter(options: ModelsRouterOptions): ModelsRouter {
   const o = checkObject(options, 'modelsRouter options');
   const resolved = checkedOptions(o);
   const { catalog, owned } = catalogOf(o, resolved.provider);
+  warmUpViewsSoon(resolved);
   const logger = catalog.options?.logger ?? silentLogger;
   const codex = createCodexDialect(o.codex, { clock: catalog.clock, logger });
   const slugFilters = createSlugFilters(resolved.rules);

@@ -174,6 +174,8 @@ describe('diagnostics channels', () => {
   it('refresh start and finish: bytes, counts, and a 304 that changes nothing', async () => {
     const catalog = catalogOver();
     await catalog.get();
+    // The finish event reads the whole set, built once the first answers are out.
+    await catalog.idle();
     const [started] = recorder.of<RefreshStartedEvent>(MODELS_CHANNELS.refreshStart);
     expect(started?.catalog).toBe(catalog);
     expect(started?.url).toBe(upstream.url);

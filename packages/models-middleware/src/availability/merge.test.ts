@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createModelSet } from '../document.js';
+import { createModelSet } from '../model-set.js';
 import type { ModelCard } from '../types.js';
 import { mergeAvailable } from './merge.js';
 import type { AvailableModel } from './upstream-list.js';

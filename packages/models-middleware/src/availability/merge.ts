@@ -6,7 +6,7 @@
  * with `available: false` under `keepUnlisted`. Done once per catalog version and list version.
  */
 import { createdFromId } from '../date-in-id.js';
-import { createModelSet } from '../document.js';
+import { createModelSet } from '../model-set.js';
 import type { ModelCard, ModelSet } from '../types.js';
 import type { AvailableList, AvailableModel } from './upstream-list.js';
 

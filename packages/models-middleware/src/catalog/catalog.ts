@@ -8,10 +8,12 @@ import {
   publishRefreshStarted,
   publishStoreAdopted,
 } from '../events.js';
+import { completeSoon, isComplete } from '../model-set.js';
 import { type CatalogOptions, type ResolvedCatalogOptions, resolveCatalogOptions } from '../options.js';
 import { DocumentParser } from '../parse.js';
 import { createSource } from '../source.js';
 import type { CatalogSource } from '../types.js';
+import { warmUpParsingSoon } from '../warm-up.js';
 import type { Announcement } from './announce.js';
 import { readNewer, writeIfNewer } from './disk-sync.js';
 import { answerOf, type CatalogEntry, type CatalogResult, FALLBACK_RESULT } from './entry.js';
@@ -173,6 +175,7 @@ class ModelCatalog implements Catalog {
     this.#snapshot = new SnapshotTier(options.snapshot, (error) =>
       logger.error({ err: error }, 'models catalog: the shipped snapshot could not be loaded'),
     );
+    if (enabled) warmUpParsingSoon();
     this.#refresh = new RefreshScheduler({
       clock,
       ttl: options.ttl,
@@ -429,18 +432,30 @@ class ModelCatalog implements Catalog {
     try {
       const outcome = await fetchUpstream(this.#upstream, held.entry);
       const { models } = outcome.entry;
-      if (outcome.notModified) logger.debug({ url: this.url }, 'models catalog not modified upstream');
-      else
-        logger.info(
-          { url: this.url, models: models.cards.length, invalid: models.invalid },
-          'models catalog fetched from upstream',
-        );
-      if (this.#closed) return outcome;
+      // What reads the whole set (the counts, the event's diff, the store's copy) waits until it is
+      // built: a cold fetch has built only what the waiting routers asked for, and answers first.
+      // A close() meanwhile lets it finish: close() waits for it before closing the store.
+      const logFetched = (): void => {
+        if (outcome.notModified) logger.debug({ url: this.url }, 'models catalog not modified upstream');
+        else
+          logger.info(
+            { url: this.url, models: models.cards.length, invalid: models.invalid },
+            'models catalog fetched from upstream',
+          );
+      };
+      const finish = (): Promise<void> => {
+        logFetched();
+        const before = held.entry?.models;
+        publishRefreshFinished(this, startedAt, outcome.bytes, outcome.notModified, before, models);
+        return this.#share(outcome.entry);
+      };
+      if (this.#closed) {
+        logFetched();
+        return outcome;
+      }
       this.#state = { ...this.#state, lastError: undefined };
       this.#adopt(outcome.entry, 'upstream');
-      const write = this.#track(this.#share(outcome.entry));
-      this.#lastWrite = write;
-      publishRefreshFinished(this, startedAt, outcome.bytes, outcome.notModified, held.entry?.models, models);
+      this.#lastWrite = this.#track(isComplete(models) ? finish() : completeSoon(models).then(finish));
       return outcome;
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));

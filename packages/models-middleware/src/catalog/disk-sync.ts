@@ -5,7 +5,7 @@
  * when nothing newer is stored.
  */
 
-import { createModelSet } from '../document.js';
+import { createModelSet } from '../model-set.js';
 import type { ModelCard } from '../types.js';
 import type { CatalogEntry } from './entry.js';
 import type { CatalogStore } from './store.js';

@@ -1,4 +1,4 @@
-import { createModelSet } from '../document.js';
+import { createModelSet } from '../model-set.js';
 import type { CatalogSource, ModelSet } from '../types.js';
 
 /** A catalog document held in memory, with what is needed to revalidate it upstream. */

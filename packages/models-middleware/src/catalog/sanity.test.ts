@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createModelSet } from '../document.js';
 import { InvalidDocumentError } from '../errors.js';
+import { createModelSet } from '../model-set.js';
 import type { ModelCard, ModelSet } from '../types.js';
 import { checkSanity, type SanityPolicy } from './sanity.js';
 

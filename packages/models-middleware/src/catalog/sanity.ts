@@ -1,4 +1,5 @@
 import { InvalidDocumentError } from '../errors.js';
+import { hasAtLeast } from '../model-set.js';
 import type { ModelSet } from '../types.js';
 
 /** What a new document must satisfy to replace the last good one. */
@@ -35,11 +36,14 @@ export function checkSanity(
   prev: ModelSet | undefined,
   policy: SanityPolicy,
 ): void {
-  const count = next.cards.length;
-  if (count < policy.minModels) {
+  // A cold document (no last good one) is checked without building the providers no router has
+  // asked for yet: validating `minModels` entries settles it.
+  if (!hasAtLeast(next, policy.minModels)) {
+    const count = next.cards.length;
     throw new InvalidDocumentError(url, `only ${count} valid models (minimum ${policy.minModels})`);
   }
   if (prev === undefined) return;
+  const count = next.cards.length;
   if (count < prev.cards.length / 2) {
     throw new InvalidDocumentError(
       url,

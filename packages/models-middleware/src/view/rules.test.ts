@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EXPECTED, FIXED_NOW, fixtureBytes } from '../../test/support/fixture.js';
-import { createModelSet, parseDocument } from '../document.js';
+import { parseDocument } from '../document.js';
+import { createModelSet, modelsOf } from '../model-set.js';
 import { DEFAULT_MODES } from '../options.js';
 import { resolveRules } from '../rule-options.js';
 import type { ModelCard } from '../types.js';
@@ -26,7 +27,13 @@ describe('rules over the fixture', () => {
   it('lists exactly what no rule lists when there are none, with the catalog objects', () => {
     const { ruled, ids } = listed({});
     expect(ids).toHaveLength(EXPECTED.openai);
-    expect(ruled.byId).toBe(models.byId);
+    // The provider's part of the set, not a copy: the same cards the whole set holds.
+    const part = modelsOf(models, 'openai');
+    expect(ruled.byId).toBe(part.byId);
+    for (const card of part.cards) expect(models.byId.get(card.id)).toBe(card);
+    expect(applyRules(models, { ...filter, provider: 'all' }, resolveRules({}, 'all')).byId).toBe(
+      models.byId,
+    );
   });
 
   it('include takes exact ids, globs and /regex/; exclude wins over include', () => {

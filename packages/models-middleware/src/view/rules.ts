@@ -6,6 +6,7 @@
  */
 
 import { createdOf, newestTwins } from '../dated-twins.js';
+import { modelsOf } from '../model-set.js';
 import type { ModelRules } from '../rule-options.js';
 import type { ModelCard, ModelFilter, ModelSet } from '../types.js';
 import { matchesAny } from './id-pattern.js';
@@ -29,9 +30,12 @@ export interface RuledModels {
 
 export function applyRules(models: ModelSet, filter: ModelFilter, rules: ModelRules): RuledModels {
   if (rules.empty) {
+    // A router of one provider reads only that provider's cards: on a cold start only those are
+    // built before the first answer.
+    const scope = filter.provider === 'all' ? models : modelsOf(models, filter.provider);
     return {
-      cards: models.cards,
-      byId: models.byId,
+      cards: scope.cards,
+      byId: scope.byId,
       candidate: (card) => isCandidate(card, filter),
       marks: new Map(),
       unresolved: [],

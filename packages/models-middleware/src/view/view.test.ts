@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXPECTED, FIXED_NOW, fixtureBytes } from '../../test/support/fixture.js';
-import { createModelSet, parseDocument } from '../document.js';
+import { parseDocument } from '../document.js';
+import { createModelSet } from '../model-set.js';
 import { DEFAULT_MODES } from '../options.js';
 import { resolveRules } from '../rule-options.js';
 import type { ModelCard } from '../types.js';

@@ -1,0 +1,199 @@
+/**
+ * Model sets: the cards of one document version, indexed by id. A set parsed from a document is
+ * built one provider at a time, when something first asks for that provider: a cold request for
+ * the OpenAI list validates and builds the ~200 OpenAI entries, not the ~3,000 of every provider,
+ * and the rest is built once that answer is out (`completeSoon`). Anything that reads the whole
+ * set (`cards`, `byId`, `invalid`) builds the rest first, so every reader sees the same set.
+ */
+import { createHash } from 'node:crypto';
+import { toCard } from './card.js';
+import { isValidEntry } from './schema.js';
+import type { ModelCard, ModelSet } from './types.js';
+
+/** One provider's cards of a set, in document order. */
+export interface ProviderModels {
+  readonly cards: readonly ModelCard[];
+  readonly byId: ReadonlyMap<string, ModelCard>;
+}
+
+/**
+ * A parsed document's model entries, not yet validated: each a plain object with a string
+ * `litellm_provider`, under its id; the ids in document order and by provider.
+ */
+export interface SortedEntries {
+  readonly entries: Readonly<Record<string, Record<string, unknown>>>;
+  readonly ids: readonly string[];
+  readonly byProvider: ReadonlyMap<string, readonly string[]>;
+  /** Entries left out as invalid before any schema check (no provider to file them under). */
+  readonly unfiled: number;
+}
+
+interface Built {
+  readonly cards: readonly ModelCard[];
+  readonly byId: Map<string, ModelCard>;
+  readonly invalid: number;
+}
+
+/**
+ * The set of a parsed document. Until it is complete it holds the parsed entries and, per
+ * provider, the ids of its entries; each provider's part is validated and built on first use and
+ * kept, and the whole set reuses those cards, so a card is built once whatever asks first.
+ */
+class DocumentModelSet implements ModelSet {
+  readonly version: string;
+  /** Dropped once the set is complete. */
+  #sorted: SortedEntries | undefined;
+  readonly #unfiled: number;
+  readonly #parts = new Map<string, Built>();
+  #whole: Built | undefined;
+
+  constructor(sorted: SortedEntries, version: string) {
+    this.version = version;
+    this.#sorted = sorted;
+    this.#unfiled = sorted.unfiled;
+  }
+
+  get cards(): readonly ModelCard[] {
+    return this.#complete().cards;
+  }
+
+  get byId(): ReadonlyMap<string, ModelCard> {
+    return this.#complete().byId;
+  }
+
+  get invalid(): number {
+    return this.#complete().invalid;
+  }
+
+  get complete(): boolean {
+    return this.#whole !== undefined;
+  }
+
+  ofProvider(provider: string): ProviderModels {
+    return this.#parts.get(provider) ?? this.#part(provider);
+  }
+
+  /** Whether at least `count` entries are valid, validating no more of them than that takes. */
+  hasAtLeast(count: number): boolean {
+    const sorted = this.#sorted;
+    if (sorted === undefined) return this.cards.length >= count;
+    let valid = 0;
+    for (const id of sorted.ids) {
+      if (valid >= count) return true;
+      if (isValidEntry(sorted.entries[id])) valid++;
+    }
+    return valid >= count;
+  }
+
+  #part(provider: string): Built {
+    const sorted = this.#sorted;
+    if (sorted === undefined) return EMPTY_PART; // complete: every provider's part is kept
+    const { entries } = sorted;
+    const cards: ModelCard[] = [];
+    const byId = new Map<string, ModelCard>();
+    let invalid = 0;
+    for (const id of sorted.byProvider.get(provider) ?? []) {
+      const entry = entries[id];
+      if (!isValidEntry(entry)) {
+        invalid++;
+        continue;
+      }
+      const card = toCard(id, entry);
+      cards.push(card);
+      byId.set(id, card);
+    }
+    const part: Built = { cards: Object.freeze(cards), byId, invalid };
+    this.#parts.set(provider, part);
+    return part;
+  }
+
+  #complete(): Built {
+    const sorted = this.#sorted;
+    if (this.#whole !== undefined || sorted === undefined) return this.#whole ?? EMPTY_PART;
+    let invalid = this.#unfiled;
+    for (const provider of sorted.byProvider.keys())
+      invalid += (this.#parts.get(provider) ?? this.#part(provider)).invalid;
+    const byId = new Map<string, ModelCard>();
+    for (const id of sorted.ids) {
+      const provider = sorted.entries[id]?.litellm_provider as string;
+      const card = this.#parts.get(provider)?.byId.get(id);
+      if (card !== undefined) byId.set(id, card);
+    }
+    this.#whole = { cards: Object.freeze([...byId.values()]), byId, invalid };
+    this.#sorted = undefined;
+    return this.#whole;
+  }
+}
+
+const EMPTY_PART: Built = Object.freeze({ cards: Object.freeze([]), byId: new Map(), invalid: 0 });
+
+/** The set of a parsed document's entries, each provider's part validated and built on first use. */
+export function documentModelSet(sorted: SortedEntries, version: string): ModelSet {
+  return new DocumentModelSet(sorted, version);
+}
+
+/** Builds the immutable set (index and version) around cards, e.g. ones read back from disk. */
+export function createModelSet(cards: readonly ModelCard[], invalid: number, version?: string): ModelSet {
+  const byId = new Map<string, ModelCard>();
+  for (const card of cards) byId.set(card.id, card);
+  return indexedModelSet(byId, invalid, version ?? hash(JSON.stringify(cards)));
+}
+
+/** The set around an index already built (a later duplicate id having replaced an earlier one). */
+export function indexedModelSet(byId: Map<string, ModelCard>, invalid: number, version: string): ModelSet {
+  return Object.freeze({
+    cards: Object.freeze([...byId.values()]),
+    byId,
+    invalid,
+    version,
+  });
+}
+
+/** A short content hash: equal inputs, equal versions. */
+export function hash(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('base64url').slice(0, 22);
+}
+
+/** Each set's providers, for sets built whole: filtered once per provider asked for. */
+const partsOfBuilt = new WeakMap<ModelSet, Map<string, ProviderModels>>();
+
+/** The cards of one `litellm_provider` (`owned_by`), in document order; builds only those when it can. */
+export function modelsOf(models: ModelSet, provider: string): ProviderModels {
+  if (models instanceof DocumentModelSet) return models.ofProvider(provider);
+  let parts = partsOfBuilt.get(models);
+  if (parts === undefined) {
+    parts = new Map();
+    partsOfBuilt.set(models, parts);
+  }
+  let part = parts.get(provider);
+  if (part === undefined) {
+    const cards = models.cards.filter((card) => card.owned_by === provider);
+    part = { cards, byId: new Map(cards.map((card) => [card.id, card])) };
+    parts.set(provider, part);
+  }
+  return part;
+}
+
+/** Whether the set has at least `count` valid models, validating no more entries than it takes. */
+export function hasAtLeast(models: ModelSet, count: number): boolean {
+  return models instanceof DocumentModelSet ? models.hasAtLeast(count) : models.cards.length >= count;
+}
+
+/** Whether reading the whole set now costs nothing (it is built whole). */
+export function isComplete(models: ModelSet): boolean {
+  return !(models instanceof DocumentModelSet) || models.complete;
+}
+
+/**
+ * Resolves once the whole set is built: at once for a complete set, else in a later turn of the
+ * event loop, after the answers waiting for this set (which need only their providers) are out.
+ */
+export function completeSoon(models: ModelSet): Promise<void> {
+  if (isComplete(models)) return Promise.resolve();
+  return new Promise((resolve) =>
+    setImmediate(() => {
+      void models.cards;
+      resolve();
+    }),
+  );
+}
