@@ -1,5 +1,5 @@
 import { InvalidDocumentError } from './errors.js';
-import { documentModelSet, hash } from './model-set.js';
+import { documentModelSet, hash, type SortedEntries } from './model-set.js';
 import type { ModelCard, ModelSet } from './types.js';
 
 /** Top-level keys that document the format or hold rules rather than models. */
@@ -27,6 +27,15 @@ export function parseDocument(body: Buffer | string, origin: string): ModelSet {
  * holds), so a changed document is hashed once, not twice. `version` must be `documentVersion(body)`.
  */
 export function parseDocumentAs(body: Buffer | string, origin: string, version: string): ModelSet {
+  return documentModelSet(readDocument(body, origin), version);
+}
+
+/**
+ * The document's model entries, unchecked, in document order and by provider: only what sorts
+ * them is read here. The schema check and the cards come per provider, when a router first asks
+ * for it (model-set.ts), or per changed entry in the parse worker.
+ */
+export function readDocument(body: Buffer | string, origin: string): SortedEntries {
   let parsed: unknown;
   try {
     parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
@@ -37,8 +46,6 @@ export function parseDocumentAs(body: Buffer | string, origin: string, version: 
     const kind = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed;
     throw new InvalidDocumentError(origin, `document is ${kind}, not a JSON object`);
   }
-  // Only what sorts entries by provider is read here; the schema check and the cards come per
-  // provider, when a router first asks for it (model-set.ts).
   const ids: string[] = [];
   const byProvider = new Map<string, string[]>();
   let unfiled = 0;
@@ -57,8 +64,7 @@ export function parseDocumentAs(body: Buffer | string, origin: string, version: 
     if (group === undefined) byProvider.set(provider, [id]);
     else group.push(id);
   }
-  const entries = parsed as Record<string, Record<string, unknown>>;
-  return documentModelSet({ entries, ids, byProvider, unfiled }, version);
+  return { entries: parsed as Record<string, Record<string, unknown>>, ids, byProvider, unfiled };
 }
 
 /** The version a document's bytes give its set: compare it before parsing to skip unchanged documents. */

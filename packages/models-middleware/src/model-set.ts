@@ -93,12 +93,11 @@ class DocumentModelSet implements ModelSet {
     const byId = new Map<string, ModelCard>();
     let invalid = 0;
     for (const id of sorted.byProvider.get(provider) ?? []) {
-      const entry = entries[id];
-      if (!isValidEntry(entry)) {
+      const card = cardOf(id, entries[id]);
+      if (card === undefined) {
         invalid++;
         continue;
       }
-      const card = toCard(id, entry);
       cards.push(card);
       byId.set(id, card);
     }
@@ -126,6 +125,11 @@ class DocumentModelSet implements ModelSet {
 }
 
 const EMPTY_PART: Built = Object.freeze({ cards: Object.freeze([]), byId: new Map(), invalid: 0 });
+
+/** The card of a document entry, or undefined when the entry fails the schema. */
+export function cardOf(id: string, entry: unknown): ModelCard | undefined {
+  return isValidEntry(entry) ? toCard(id, entry) : undefined;
+}
 
 /** The set of a parsed document's entries, each provider's part validated and built on first use. */
 export function documentModelSet(sorted: SortedEntries, version: string): ModelSet {

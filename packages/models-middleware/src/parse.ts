@@ -14,8 +14,9 @@ export interface ParseRequest {
   /** The version of the set the caller holds: the same bytes are answered `unchanged`. */
   readonly known?: string;
   /**
-   * The caller holds the very set this worker answered last (version `known`): a card equal to
-   * the one sent then may come back as its id alone, and the caller reuses its own card.
+   * The caller holds the very set this worker answered last (version `known`): cards equal to
+   * those sent then may come back as their places in that set's `cards`, and the caller reuses
+   * its own cards.
    */
   readonly delta: boolean;
 }
@@ -25,7 +26,10 @@ export type ParseReply =
   | {
       readonly id: number;
       readonly ok: true;
-      /** JSON arrays of cards, or (under `delta`) of a known card's id where it did not change. */
+      /**
+       * JSON arrays of the cards in order: a card, or (under `delta`) a run of cards that did not
+       * change as `[from, count]`, their places in the `cards` of the set the caller holds.
+       */
       readonly chunks: readonly string[];
       readonly invalid: number;
       readonly version: string;
@@ -103,21 +107,30 @@ export class DocumentParser {
         if (delta) this.#lastBuilt = known;
         return known;
       }
-      // The index is built chunk by chunk, between requests, not in one go at the end. A card that
-      // did not change since the worker's last answer comes as its id: the caller's own card is
-      // reused, so a refresh that changes a few entries costs the event loop a few cards, not all.
+      // The index is built chunk by chunk, between requests, not in one go at the end. Cards that
+      // did not change since the worker's last answer come as runs of places in the set held: the
+      // caller's own cards are reused, so a refresh that changes a few entries costs the event
+      // loop a few cards and a pointer copy for the rest.
+      const reused = delta && known !== undefined ? known.cards : [];
       const byId = new Map<string, ModelCard>();
       for (const chunk of reply.chunks) {
         await nextTurn();
-        for (const item of JSON.parse(chunk) as (ModelCard | string)[]) {
-          const card = typeof item === 'string' ? (delta ? known?.byId.get(item) : undefined) : item;
-          if (card === undefined) {
+        for (const item of JSON.parse(chunk) as (ModelCard | [number, number])[]) {
+          if (!Array.isArray(item)) {
+            byId.set(item.id, item);
+            continue;
+          }
+          const [from, count] = item;
+          if (!(from >= 0 && count > 0 && from + count <= reused.length)) {
             throw new InvalidDocumentError(
               origin,
-              `parse worker referred to unknown card ${JSON.stringify(item)}`,
+              `parse worker referred to unknown cards ${JSON.stringify(item)}`,
             );
           }
-          byId.set(card.id, card);
+          for (let at = from; at < from + count; at++) {
+            const card = reused[at] as ModelCard;
+            byId.set(card.id, card);
+          }
         }
       }
       await nextTurn();

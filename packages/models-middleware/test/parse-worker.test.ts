@@ -112,6 +112,26 @@ describe('DocumentParser (built package, real worker thread)', () => {
     expect(third.cards).toEqual(first.cards);
   });
 
+  it('compares entries, not cards: an unchanged bad entry is counted again, a mended one is built', async () => {
+    const parser = make();
+    const good = { litellm_provider: 'p', max_tokens: 10 };
+    const doc = { a: good, b: { ...good, max_tokens: 'x' }, c: { ...good, mode: 'responses' } };
+    const first = await parser.parse(Buffer.from(JSON.stringify(doc)), 'u');
+    expect(first.invalid).toBe(1);
+    const again = { ...doc, d: good, c: { ...doc.c, note: 'a field no card reads' } };
+    const second = await parser.parse(Buffer.from(JSON.stringify(again)), 'u', { known: first });
+    expect(second.invalid).toBe(1);
+    expect(second.cards.map((card) => card.id)).toEqual(['a', 'c', 'd']);
+    expect(second.byId.get('a')).toBe(first.byId.get('a'));
+    expect(second.byId.get('c')).toEqual(first.byId.get('c'));
+    const mended = { ...again, b: good };
+    const third = await parser.parse(Buffer.from(JSON.stringify(mended)), 'u', { known: second });
+    expect(third.invalid).toBe(0);
+    expect(third.cards.map((card) => card.id)).toEqual(['a', 'b', 'c', 'd']);
+    expect(third.byId.get('b')).toMatchObject({ max_tokens: 10 });
+    expect(third.cards).toEqual(parseDocument(Buffer.from(JSON.stringify(mended)), 'u').cards);
+  });
+
   it('parses on the calling thread once closed', async () => {
     const parser = make();
     await parser.close();
