@@ -66,6 +66,9 @@ export function createApp(config: ProxyConfig, deps: AppDeps = {}): ProxyApp {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLogger(logger));
+  // The models routers first: a models request is the hot path and passes no other route's match.
+  // They take only GET and HEAD on their paths, so the POST refresh routes below still answer.
+  for (const plugin of plugins) app.use(plugin.mount, plugin.router);
 
   const secret =
     deps.refreshSecret === undefined ? refreshSecretFromEnv() : (deps.refreshSecret ?? undefined);
@@ -79,7 +82,6 @@ export function createApp(config: ProxyConfig, deps: AppDeps = {}): ProxyApp {
     res.set('Cache-Control', 'no-store').json(health());
   });
   app.get('/metrics', metrics.handler);
-  for (const plugin of plugins) app.use(plugin.mount, plugin.router);
   // After the routers: a models request never looks at the file system.
   app.use(catalogPage());
 

@@ -15,7 +15,7 @@ import { openaiModelNotFound } from '../view/formats/openai.js';
 import { isErrorReply } from '../view/prepared.js';
 import type { View } from '../view/view.js';
 import { matchRoute, type Route } from './route.js';
-import { passOn, sendBody, sendError, writable } from './send.js';
+import { passOn, type SuccessHeaders, sendBody, sendError, writable } from './send.js';
 
 /** Header naming the tier that answered (`memory`, `disk`, `upstream`, `snapshot`, `fallback`). */
 export const SOURCE_HEADER = 'x-models-source';
@@ -57,15 +57,15 @@ export function createHandler(options: HandlerOptions): Handler {
     .filter((name): name is string => name !== undefined && name !== '')
     .join(', ');
   // Built once per tier, so the hot path allocates no header object.
-  const headersBySource = new Map<string, Readonly<Record<string, string>>>();
-  const headersFor = (source: string): Readonly<Record<string, string>> => {
+  const headersBySource = new Map<string, SuccessHeaders>();
+  const headersFor = (source: string): SuccessHeaders => {
     let headers = headersBySource.get(source);
     if (headers === undefined) {
-      headers = {
-        'Cache-Control': options.cacheControl,
-        ...(vary && { Vary: vary }),
-        [SOURCE_HEADER]: source,
-      };
+      headers = Object.freeze([
+        ['Cache-Control', options.cacheControl] as const,
+        ...(vary ? [['Vary', vary] as const] : []),
+        [SOURCE_HEADER, source] as const,
+      ]);
       headersBySource.set(source, headers);
     }
     return headers;
