@@ -43,14 +43,12 @@ class DocumentModelSet implements ModelSet {
   readonly version: string;
   /** Dropped once the set is complete. */
   #sorted: SortedEntries | undefined;
-  readonly #unfiled: number;
   readonly #parts = new Map<string, Built>();
   #whole: Built | undefined;
 
   constructor(sorted: SortedEntries, version: string) {
     this.version = version;
     this.#sorted = sorted;
-    this.#unfiled = sorted.unfiled;
   }
 
   get cards(): readonly ModelCard[] {
@@ -70,7 +68,7 @@ class DocumentModelSet implements ModelSet {
   }
 
   ofProvider(provider: string): ProviderModels {
-    return this.#parts.get(provider) ?? this.#part(provider);
+    return this.#part(provider);
   }
 
   /** Whether at least `count` entries are valid, validating no more of them than that takes. */
@@ -85,9 +83,12 @@ class DocumentModelSet implements ModelSet {
     return valid >= count;
   }
 
+  /** The provider's part, built on first use; once the set is complete every part is kept. */
   #part(provider: string): Built {
+    const kept = this.#parts.get(provider);
+    if (kept !== undefined) return kept;
     const sorted = this.#sorted;
-    if (sorted === undefined) return EMPTY_PART; // complete: every provider's part is kept
+    if (sorted === undefined) return EMPTY_PART;
     const { entries } = sorted;
     const cards: ModelCard[] = [];
     const byId = new Map<string, ModelCard>();
@@ -109,9 +110,8 @@ class DocumentModelSet implements ModelSet {
   #complete(): Built {
     const sorted = this.#sorted;
     if (this.#whole !== undefined || sorted === undefined) return this.#whole ?? EMPTY_PART;
-    let invalid = this.#unfiled;
-    for (const provider of sorted.byProvider.keys())
-      invalid += (this.#parts.get(provider) ?? this.#part(provider)).invalid;
+    let invalid = sorted.unfiled;
+    for (const provider of sorted.byProvider.keys()) invalid += this.#part(provider).invalid;
     const byId = new Map<string, ModelCard>();
     for (const id of sorted.ids) {
       const provider = sorted.entries[id]?.litellm_provider as string;

@@ -69,7 +69,10 @@ export interface ModelPricing {
 /** Where a catalog answer came from, fastest tier first. */
 export type CatalogSource = 'memory' | 'disk' | 'upstream' | 'snapshot' | 'fallback';
 
-/** A validated LiteLLM document, turned into cards. Immutable once built. */
+/**
+ * A validated LiteLLM document, turned into cards. Immutable: a parsed document checks and builds
+ * each provider's cards on first read (see `model-set.ts`), the same cards whatever reads first.
+ */
 export interface ModelSet {
   /** Every valid model entry of the document, in document order (all providers, all modes). */
   readonly cards: readonly ModelCard[];
