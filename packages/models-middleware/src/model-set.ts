@@ -191,13 +191,18 @@ export function isComplete(models: ModelSet): boolean {
 /**
  * Resolves once the whole set is built: at once for a complete set, else in a later turn of the
  * event loop, after the answers waiting for this set (which need only their providers) are out.
+ * A throw while building rejects: it never reaches the event loop.
  */
 export function completeSoon(models: ModelSet): Promise<void> {
   if (isComplete(models)) return Promise.resolve();
-  return new Promise((resolve) =>
+  return new Promise((resolve, reject) =>
     setImmediate(() => {
-      void models.cards;
-      resolve();
+      try {
+        void models.cards;
+        resolve();
+      } catch (error) {
+        reject(error);
+      }
     }),
   );
 }
