@@ -31,8 +31,8 @@ export function parseDocumentAs(body: Buffer | string, origin: string, version: 
 }
 
 /**
- * The document's model entries, unchecked, in document order and by provider: only what sorts
- * them is read here. The schema check and the cards come per provider, when a router first asks
+ * The document's model entries, unchecked, in document order with each one's provider: only what
+ * sorts them is read here. The schema check and the cards come per provider, when a router first asks
  * for it (model-set.ts), or per changed entry in the parse worker.
  */
 export function readDocument(body: Buffer | string, origin: string): SortedEntries {
@@ -47,7 +47,7 @@ export function readDocument(body: Buffer | string, origin: string): SortedEntri
     throw new InvalidDocumentError(origin, `document is ${kind}, not a JSON object`);
   }
   const ids: string[] = [];
-  const byProvider = new Map<string, string[]>();
+  const providers: string[] = [];
   let unfiled = 0;
   for (const id of Object.keys(parsed)) {
     if (NOT_MODELS.has(id)) continue;
@@ -60,11 +60,9 @@ export function readDocument(body: Buffer | string, origin: string): SortedEntri
       continue;
     }
     ids.push(id);
-    const group = byProvider.get(provider);
-    if (group === undefined) byProvider.set(provider, [id]);
-    else group.push(id);
+    providers.push(provider);
   }
-  return { entries: parsed as Record<string, Record<string, unknown>>, ids, byProvider, unfiled };
+  return { entries: parsed as Record<string, Record<string, unknown>>, ids, providers, unfiled };
 }
 
 /** The version a document's bytes give its set: compare it before parsing to skip unchanged documents. */

@@ -18,12 +18,13 @@ export interface ProviderModels {
 
 /**
  * A parsed document's model entries, not yet validated: each a plain object with a string
- * `litellm_provider`, under its id; the ids in document order and by provider.
+ * `litellm_provider`, under its id; the ids in document order, and each id's provider beside it.
  */
 export interface SortedEntries {
   readonly entries: Readonly<Record<string, Record<string, unknown>>>;
   readonly ids: readonly string[];
-  readonly byProvider: ReadonlyMap<string, readonly string[]>;
+  /** `providers[i]` is the `litellm_provider` of `ids[i]`. */
+  readonly providers: readonly string[];
   /** Entries left out as invalid before any schema check (no provider to file them under). */
   readonly unfiled: number;
 }
@@ -41,14 +42,22 @@ interface Built {
  */
 class DocumentModelSet implements ModelSet {
   readonly version: string;
-  /** Dropped once the set is complete. */
-  #sorted: SortedEntries | undefined;
+  /** The entries, and their ids by provider; dropped once the set is complete. */
+  #pending: { readonly document: SortedEntries; readonly byProvider: Map<string, string[]> } | undefined;
   readonly #parts = new Map<string, Built>();
   #whole: Built | undefined;
 
-  constructor(sorted: SortedEntries, version: string) {
+  constructor(entries: SortedEntries, version: string) {
     this.version = version;
-    this.#sorted = sorted;
+    const byProvider = new Map<string, string[]>();
+    const { ids, providers } = entries;
+    for (let i = 0; i < ids.length; i++) {
+      const provider = providers[i] as string;
+      const group = byProvider.get(provider);
+      if (group === undefined) byProvider.set(provider, [ids[i] as string]);
+      else group.push(ids[i] as string);
+    }
+    this.#pending = { document: entries, byProvider };
   }
 
   get cards(): readonly ModelCard[] {
@@ -73,12 +82,13 @@ class DocumentModelSet implements ModelSet {
 
   /** Whether at least `count` entries are valid, validating no more of them than that takes. */
   hasAtLeast(count: number): boolean {
-    const sorted = this.#sorted;
-    if (sorted === undefined) return this.cards.length >= count;
+    const pending = this.#pending;
+    if (pending === undefined) return this.cards.length >= count;
+    const { ids, entries } = pending.document;
     let valid = 0;
-    for (const id of sorted.ids) {
+    for (const id of ids) {
       if (valid >= count) return true;
-      if (isValidEntry(sorted.entries[id])) valid++;
+      if (isValidEntry(entries[id])) valid++;
     }
     return valid >= count;
   }
@@ -87,13 +97,13 @@ class DocumentModelSet implements ModelSet {
   #part(provider: string): Built {
     const kept = this.#parts.get(provider);
     if (kept !== undefined) return kept;
-    const sorted = this.#sorted;
-    if (sorted === undefined) return EMPTY_PART;
-    const { entries } = sorted;
+    const pending = this.#pending;
+    if (pending === undefined) return EMPTY_PART;
+    const { entries } = pending.document;
     const cards: ModelCard[] = [];
     const byId = new Map<string, ModelCard>();
     let invalid = 0;
-    for (const id of sorted.byProvider.get(provider) ?? []) {
+    for (const id of pending.byProvider.get(provider) ?? []) {
       const card = cardOf(id, entries[id]);
       if (card === undefined) {
         invalid++;
@@ -108,18 +118,19 @@ class DocumentModelSet implements ModelSet {
   }
 
   #complete(): Built {
-    const sorted = this.#sorted;
-    if (this.#whole !== undefined || sorted === undefined) return this.#whole ?? EMPTY_PART;
-    let invalid = sorted.unfiled;
-    for (const provider of sorted.byProvider.keys()) invalid += this.#part(provider).invalid;
+    const pending = this.#pending;
+    if (pending === undefined) return this.#whole as Built;
+    const { ids, providers, unfiled } = pending.document;
+    let invalid = unfiled;
+    for (const provider of pending.byProvider.keys()) invalid += this.#part(provider).invalid;
     const byId = new Map<string, ModelCard>();
-    for (const id of sorted.ids) {
-      const provider = sorted.entries[id]?.litellm_provider as string;
-      const card = this.#parts.get(provider)?.byId.get(id);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as string;
+      const card = this.#parts.get(providers[i] as string)?.byId.get(id);
       if (card !== undefined) byId.set(id, card);
     }
     this.#whole = { cards: Object.freeze([...byId.values()]), byId, invalid };
-    this.#sorted = undefined;
+    this.#pending = undefined;
     return this.#whole;
   }
 }
@@ -132,8 +143,8 @@ export function cardOf(id: string, entry: unknown): ModelCard | undefined {
 }
 
 /** The set of a parsed document's entries, each provider's part validated and built on first use. */
-export function documentModelSet(sorted: SortedEntries, version: string): ModelSet {
-  return new DocumentModelSet(sorted, version);
+export function documentModelSet(entries: SortedEntries, version: string): ModelSet {
+  return new DocumentModelSet(entries, version);
 }
 
 /** Builds the immutable set (index and version) around cards, e.g. ones read back from disk. */
